@@ -1,0 +1,106 @@
+/**
+ * The contract every recommender implements. One file per algorithm under src/algorithms/,
+ * each exporting a class that implements `Recommender` plus a `RecommenderSpec` describing it
+ * (name, defaults, search space, loader).
+ */
+import type { CsrMatrix } from '../linalg/csr.js';
+
+export const CANONICAL_CLASSES = [
+  'IALSRecommender',
+  'CosineKNNRecommender',
+  'TopPopRecommender',
+  'RP3betaRecommender',
+  'DenseSLIMRecommender',
+  'TruncatedSVDRecommender',
+  'BPRFMRecommender',
+] as const;
+export type CanonicalClass = (typeof CANONICAL_CLASSES)[number];
+
+/** Hyper-parameters as plain JSON values (they go into the artifact header). */
+export type Params = Record<string, number | string | boolean | null>;
+
+/** One dimension of a search space (training.md §2, anchors.md §5). */
+export type ParamDistribution =
+  | { kind: 'int'; low: number; high: number; log?: boolean }
+  | { kind: 'float'; low: number; high: number; log?: boolean }
+  | { kind: 'categorical'; choices: readonly (string | number | boolean)[] };
+export type SearchSpace = Record<string, ParamDistribution>;
+
+export type Dtype = 'uint8' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64';
+export type TypedArray = Uint8Array | Int32Array | Uint32Array | BigInt64Array | Float32Array | Float64Array;
+
+/** A named n-dimensional array of the payload (artifact.md §8.3). Row-major. */
+export interface NdArray {
+  dtype: Dtype;
+  shape: number[];
+  data: TypedArray;
+}
+
+/** What a model saves: JSON params plus typed arrays. Never code (artifact.md §8.2). */
+export interface SavedModel {
+  algorithm: CanonicalClass;
+  /** Bumped when this algorithm's saved layout changes. */
+  modelFormatVersion: number;
+  params: Params;
+  /** Algorithm-specific arrays; the shared `seen` matrix and id tables are not included here. */
+  arrays: Record<string, NdArray>;
+}
+
+export interface FitOptions {
+  /** Worker threads to use (1 = run on the calling thread). */
+  threads?: number;
+}
+
+/** Scores for a batch of users, row-major `users.length × nItems`. */
+export interface Recommender {
+  readonly className: CanonicalClass;
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** Train to completion (iterative models run `train_epochs` epochs). */
+  fit(opts?: FitOptions): Promise<void>;
+  /** Dense scores for known users (rows of the training matrix), written into `out`. */
+  scoreUsers(users: Int32Array, out: Float32Array): void;
+  /**
+   * Dense scores for an arbitrary interaction history (fold-in). `items` are item indices,
+   * `weights` default to 1. Throws `FoldInUnsupportedError` where the model cannot fold in.
+   */
+  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array;
+  /** Learned hyper-parameters to record (e.g. train_epochs found by early stopping). */
+  learntConfig(): Params;
+  save(): SavedModel;
+}
+
+/** Iterative models also expose per-epoch training so the search can validate and stop early. */
+export interface IterativeRecommender extends Recommender {
+  /** Allocate and initialise the factors (seeded); call once before `runEpoch`. */
+  startTraining(opts?: FitOptions): Promise<void>;
+  runEpoch(): Promise<void>;
+  /** Copy of the current learned state, restorable with `restoreSnapshot`. */
+  snapshot(): unknown;
+  restoreSnapshot(s: unknown): void;
+  /** Record the epoch count chosen by early stopping (reported in learntConfig). */
+  setTrainEpochs(n: number): void;
+  /** Release worker threads or other resources held during training. */
+  dispose(): Promise<void>;
+}
+
+export function isIterative(r: Recommender): r is IterativeRecommender {
+  return typeof (r as IterativeRecommender).runEpoch === 'function';
+}
+
+export class FoldInUnsupportedError extends Error {
+  override name = 'FoldInUnsupportedError';
+}
+
+export interface RecommenderSpec {
+  className: CanonicalClass;
+  /** Aliases accepted in recipes, e.g. 'IALS'. */
+  aliases: readonly string[];
+  defaults: Params;
+  searchSpace: SearchSpace;
+  iterative: boolean;
+  /** Build an untrained model on `X` (users × items, values = interaction counts). */
+  create(X: CsrMatrix, params: Params): Recommender;
+  /** Rebuild a trained model from its saved arrays and the shared seen matrix. */
+  load(saved: SavedModel, seen: CsrMatrix): Recommender;
+}

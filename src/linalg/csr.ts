@@ -1,0 +1,127 @@
+/**
+ * Compressed sparse row matrix on flat typed arrays. Rows are users (or source items), columns
+ * items. `indices` within a row are sorted ascending and unique.
+ */
+export interface CsrMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** length rows + 1, indptr[0] = 0, indptr[rows] = nnz */
+  readonly indptr: Int32Array;
+  /** length nnz, column index of each stored value */
+  readonly indices: Int32Array;
+  /** length nnz, stored values */
+  readonly data: Float32Array;
+}
+
+export function nnz(m: CsrMatrix): number {
+  return m.indptr[m.rows];
+}
+
+/**
+ * Build a CSR matrix from coordinate triples. Duplicate (row, col) pairs are summed, which is how
+ * repeated interactions become counts. Values default to 1.
+ */
+export function csrFromCoo(
+  rows: number,
+  cols: number,
+  rowIdx: ArrayLike<number>,
+  colIdx: ArrayLike<number>,
+  values?: ArrayLike<number>,
+): CsrMatrix {
+  const n = rowIdx.length;
+  if (colIdx.length !== n || (values && values.length !== n)) {
+    throw new RangeError('csrFromCoo: row, column and value arrays differ in length');
+  }
+  const counts = new Int32Array(rows + 1);
+  for (let k = 0; k < n; k++) {
+    const r = rowIdx[k];
+    if (r < 0 || r >= rows) throw new RangeError(`csrFromCoo: row index ${r} out of range [0, ${rows})`);
+    const c = colIdx[k];
+    if (c < 0 || c >= cols) throw new RangeError(`csrFromCoo: column index ${c} out of range [0, ${cols})`);
+    counts[r + 1]++;
+  }
+  for (let r = 0; r < rows; r++) counts[r + 1] += counts[r];
+  const next = counts.slice(0, rows);
+  const tmpCols = new Int32Array(n);
+  const tmpVals = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const pos = next[rowIdx[k]]++;
+    tmpCols[pos] = colIdx[k];
+    tmpVals[pos] = values ? values[k] : 1;
+  }
+  // Sort each row by column and merge duplicates.
+  const indptr = new Int32Array(rows + 1);
+  let out = 0;
+  const order: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const start = counts[r];
+    const end = counts[r + 1];
+    let sorted = true;
+    for (let k = start + 1; k < end; k++) {
+      if (tmpCols[k] <= tmpCols[k - 1]) {
+        sorted = false;
+        break;
+      }
+    }
+    if (sorted) {
+      for (let k = start; k < end; k++) {
+        tmpCols[out] = tmpCols[k];
+        tmpVals[out] = tmpVals[k];
+        out++;
+      }
+    } else {
+      order.length = 0;
+      for (let k = start; k < end; k++) order.push(k);
+      order.sort((a, b) => tmpCols[a] - tmpCols[b] || a - b);
+      const cs = order.map((k) => tmpCols[k]);
+      const vs = order.map((k) => tmpVals[k]);
+      let last = -1;
+      for (let j = 0; j < cs.length; j++) {
+        if (cs[j] === last) {
+          tmpVals[out - 1] += vs[j];
+        } else {
+          tmpCols[out] = cs[j];
+          tmpVals[out] = vs[j];
+          last = cs[j];
+          out++;
+        }
+      }
+    }
+    indptr[r + 1] = out;
+  }
+  return { rows, cols, indptr, indices: tmpCols.slice(0, out), data: tmpVals.slice(0, out) };
+}
+
+/** Transpose (CSR of Aᵀ); also the CSC view of A. Output rows have sorted indices. */
+export function transpose(m: CsrMatrix): CsrMatrix {
+  const total = nnz(m);
+  const indptr = new Int32Array(m.cols + 1);
+  for (let k = 0; k < total; k++) indptr[m.indices[k] + 1]++;
+  for (let c = 0; c < m.cols; c++) indptr[c + 1] += indptr[c];
+  const next = indptr.slice(0, m.cols);
+  const indices = new Int32Array(total);
+  const data = new Float32Array(total);
+  for (let r = 0; r < m.rows; r++) {
+    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+      const pos = next[m.indices[k]]++;
+      indices[pos] = r;
+      data[pos] = m.data[k];
+    }
+  }
+  return { rows: m.cols, cols: m.rows, indptr, indices, data };
+}
+
+/** Rows [start, end) as a new CSR matrix sharing no memory with the input. */
+export function sliceRows(m: CsrMatrix, start: number, end: number): CsrMatrix {
+  if (start < 0 || end > m.rows || start > end) throw new RangeError(`sliceRows: [${start}, ${end}) out of range`);
+  const base = m.indptr[start];
+  const indptr = new Int32Array(end - start + 1);
+  for (let r = start; r <= end; r++) indptr[r - start] = m.indptr[r] - base;
+  return {
+    rows: end - start,
+    cols: m.cols,
+    indptr,
+    indices: m.indices.slice(base, m.indptr[end]),
+    data: m.data.slice(base, m.indptr[end]),
+  };
+}
