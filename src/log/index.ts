@@ -4,6 +4,37 @@
  *
  * This is the contract every layer uses; the implementation lives in ./logger.ts.
  */
-export type { Logger, LogFields, LogFormat, LogLevel } from './logger.js';
-export { configureLogging, getLogger, withLogContext, resetLoggingForTests } from './logger.js';
-export { redactRecord, redactValue, safeKid } from './redact.js';
+export type { CaptureOptions, LogCapture } from './capture.js';
+export { captureLogs } from './capture.js';
+export type {
+  LogFields,
+  LogFormat,
+  Logger,
+  LoggingOptions,
+  LogLevel,
+  LogListener,
+  LogRecord,
+  LogStream,
+} from './logger.js';
+export {
+  addLogContext,
+  configureLogging,
+  getLogContext,
+  getLogger,
+  isLevelEnabled,
+  onLogRecord,
+  resetLoggingForTests,
+  withLogContext,
+} from './logger.js';
+export type { PinoLoggerOptions } from './pino.js';
+export { createPinoLogger } from './pino.js';
+export { renderException } from './record.js';
+export {
+  isSensitiveFieldName,
+  REDACTED,
+  redactRecord,
+  redactValue,
+  SAFE_FIELD_NAMES,
+  safeKid,
+  scrubString,
+} from './redact.js';
