@@ -68,6 +68,23 @@ export interface Recommender {
   /** Learned hyper-parameters to record (e.g. train_epochs found by early stopping). */
   learntConfig(): Params;
   save(): SavedModel;
+  /**
+   * The users × items matrix the model was built on. The evaluator masks each evaluated user's
+   * row of it (training.md §4); models that do not expose it need an explicit mask matrix.
+   */
+  readonly trainMatrix?: CsrMatrix;
+  /**
+   * Item-based models: the history items contributing most to `item`'s score for this history,
+   * largest contribution first (ties → smaller item index), at most `k`, zero contributions left out.
+   * Duplicate history items count once per occurrence.
+   */
+  explain?(history: Int32Array, item: number, k: number): ItemContribution[];
+}
+
+/** One history item's share of a candidate's score (see `Recommender.explain`). */
+export interface ItemContribution {
+  itemIndex: number;
+  weight: number;
 }
 
 /** Iterative models also expose per-epoch training so the search can validate and stop early. */

@@ -1,0 +1,197 @@
+/**
+ * CosineKNN item-item recommender (training.md §2.4): S = Xᵀ·Xw with optional feature weighting of
+ * the right factor and optional cosine normalisation with shrinkage, top-k per source item row,
+ * then the diagonal removed. score(u) = X[u]·W.
+ */
+import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { readBoolean, readChoice, readNumber } from './hyperparams.js';
+import {
+  explainItem,
+  type ItemWeights,
+  loadSparseWeights,
+  requireFitted,
+  scoreKnownUsers,
+  scoreProfile,
+  sparseWeightArrays,
+} from './item-scoring.js';
+import { sparseProductTopK } from './similarity/run-product.js';
+import type {
+  FitOptions,
+  ItemContribution,
+  Params,
+  Recommender,
+  RecommenderSpec,
+  SavedModel,
+  SearchSpace,
+} from './types.js';
+
+const CLASS = 'CosineKNNRecommender' as const;
+export const FEATURE_WEIGHTINGS = ['NONE', 'TF_IDF', 'BM_25'] as const;
+export type FeatureWeighting = (typeof FEATURE_WEIGHTINGS)[number];
+
+export const cosineKnnDefaults: Params = {
+  top_k: 100,
+  shrinkage: 0,
+  feature_weighting: 'NONE',
+  normalize: false,
+  bm25_k1: 1.2,
+  bm25_b: 0.75,
+};
+
+export const cosineKnnSearchSpace: SearchSpace = {
+  top_k: { kind: 'int', low: 4, high: 1000 },
+  shrinkage: { kind: 'float', low: 0, high: 1000 },
+  feature_weighting: { kind: 'categorical', choices: FEATURE_WEIGHTINGS },
+  normalize: { kind: 'categorical', choices: [false, true] },
+};
+
+interface KnnConfig {
+  topK: number;
+  shrinkage: number;
+  weighting: FeatureWeighting;
+  normalize: boolean;
+  k1: number;
+  b: number;
+}
+
+function readConfig(params: Params): KnnConfig {
+  return {
+    topK: readNumber(params, CLASS, 'top_k', 100, { integer: true, min: 1 }),
+    shrinkage: readNumber(params, CLASS, 'shrinkage', 0, { min: 0 }),
+    weighting: readChoice(params, CLASS, 'feature_weighting', FEATURE_WEIGHTINGS, 'NONE'),
+    normalize: readBoolean(params, CLASS, 'normalize', false),
+    k1: readNumber(params, CLASS, 'bm25_k1', 1.2, { min: 0 }),
+    b: readNumber(params, CLASS, 'bm25_b', 0.75, { min: 0, max: 1 }),
+  };
+}
+
+/**
+ * Values of the feature-weighted matrix Xw (same sparsity as X), in X's CSR order. Users are the
+ * documents and items the terms (N = number of users).
+ */
+export function weightedValues(X: CsrMatrix, weighting: FeatureWeighting, k1 = 1.2, b = 0.75): Float64Array {
+  const out = Float64Array.from(X.data);
+  if (weighting === 'NONE') return out;
+  const nUsers = X.rows;
+  const df = new Float64Array(X.cols);
+  for (let p = 0; p < X.indptr[X.rows]; p++) if (X.data[p] !== 0) df[X.indices[p]]++;
+  const idf = new Float64Array(X.cols);
+  for (let i = 0; i < X.cols; i++) {
+    idf[i] = weighting === 'TF_IDF' ? Math.log(nUsers / (df[i] + 1)) : Math.log(nUsers / (df[i] + 1) + 1);
+  }
+  if (weighting === 'TF_IDF') {
+    for (let p = 0; p < out.length; p++) out[p] *= idf[X.indices[p]];
+    return out;
+  }
+  let totalLength = 0;
+  for (let p = 0; p < X.data.length; p++) totalLength += X.data[p];
+  const avgdl = nUsers > 0 ? totalLength / nUsers : 0;
+  for (let u = 0; u < nUsers; u++) {
+    let dl = 0;
+    for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) dl += X.data[p];
+    const lengthNorm = k1 * (1 - b + (avgdl > 0 ? (b * dl) / avgdl : 0));
+    for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) {
+      const x = X.data[p];
+      out[p] = x === 0 ? 0 : (idf[X.indices[p]] * x * (k1 + 1)) / (x + lengthNorm);
+    }
+  }
+  return out;
+}
+
+/** ‖column i‖₂ for every column of a CSR matrix whose values are `values`. */
+function columnNorms(X: CsrMatrix, values: ArrayLike<number>): Float64Array {
+  const sq = new Float64Array(X.cols);
+  for (let p = 0; p < X.indptr[X.rows]; p++) sq[X.indices[p]] += values[p] * values[p];
+  for (let i = 0; i < X.cols; i++) sq[i] = Math.sqrt(sq[i]);
+  return sq;
+}
+
+/** The item-item weight matrix W of §2.4 (exported for tests and benchmarks). */
+export async function computeCosineKnnWeights(X: CsrMatrix, params: Params, threads = 1): Promise<CsrMatrix> {
+  const cfg = readConfig(params);
+  const Xw = weightedValues(X, cfg.weighting, cfg.k1, cfg.b);
+  const Xt = transpose(X);
+  return sparseProductTopK(
+    {
+      nRows: X.cols,
+      nCols: X.cols,
+      leftIndptr: Xt.indptr,
+      leftIndices: Xt.indices,
+      leftData: Float64Array.from(Xt.data),
+      rightIndptr: X.indptr,
+      rightIndices: X.indices,
+      rightData: Xw,
+      rowNorms: cfg.normalize ? columnNorms(X, X.data) : undefined,
+      colNorms: cfg.normalize ? columnNorms(X, Xw) : undefined,
+      denominatorShift: cfg.shrinkage + 1e-6,
+      topK: cfg.topK,
+      dropDiagonalAfterTopK: true,
+    },
+    threads,
+  );
+}
+
+export class CosineKNNRecommender implements Recommender {
+  readonly className = CLASS;
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly params: Params;
+  private weights: ItemWeights | null = null;
+
+  constructor(
+    readonly trainMatrix: CsrMatrix,
+    params: Params = {},
+  ) {
+    readConfig(params);
+    this.params = { ...cosineKnnDefaults, ...params };
+    this.nUsers = trainMatrix.rows;
+    this.nItems = trainMatrix.cols;
+  }
+
+  async fit(opts: FitOptions = {}): Promise<void> {
+    const W = await computeCosineKnnWeights(this.trainMatrix, this.params, opts.threads ?? 1);
+    this.weights = { kind: 'sparse', W };
+  }
+
+  /** The learned W (null before `fit`). */
+  get W(): CsrMatrix | null {
+    return this.weights?.kind === 'sparse' ? this.weights.W : null;
+  }
+
+  static fromWeights(seen: CsrMatrix, params: Params, W: CsrMatrix): CosineKNNRecommender {
+    const m = new CosineKNNRecommender(seen, params);
+    m.weights = { kind: 'sparse', W };
+    return m;
+  }
+
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    scoreKnownUsers(requireFitted(this.weights, CLASS), this.trainMatrix, users, out);
+  }
+
+  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
+    return scoreProfile(requireFitted(this.weights, CLASS), this.nItems, items, weights);
+  }
+
+  explain(history: Int32Array, item: number, k: number): ItemContribution[] {
+    return explainItem(requireFitted(this.weights, CLASS), this.nItems, history, item, k);
+  }
+
+  learntConfig(): Params {
+    return {};
+  }
+
+  save(): SavedModel {
+    const W = requireFitted(this.W, CLASS);
+    return { algorithm: CLASS, modelFormatVersion: 1, params: { ...this.params }, arrays: sparseWeightArrays(W) };
+  }
+}
+
+export const cosineKnnSpec: RecommenderSpec = {
+  className: CLASS,
+  aliases: ['CosineKNN', 'CosinekNN'],
+  defaults: cosineKnnDefaults,
+  searchSpace: cosineKnnSearchSpace,
+  iterative: false,
+  create: (X, params) => new CosineKNNRecommender(X, params),
+  load: (saved, seen) => CosineKNNRecommender.fromWeights(seen, saved.params, loadSparseWeights(saved, seen.cols)),
+};

@@ -1,0 +1,188 @@
+/**
+ * RP3beta item-item recommender (training.md §2.5): a two-step random walk item → user → item with
+ * a popularity penalty pop^β on the destination, top-k per destination item (column of W), no
+ * diagonal removal, optional l1 row normalisation. score(u) = X[u]·W with raw X.
+ */
+import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { readBoolean, readNumber, readOptionalInt } from './hyperparams.js';
+import {
+  explainItem,
+  type ItemWeights,
+  loadSparseWeights,
+  requireFitted,
+  scoreKnownUsers,
+  scoreProfile,
+  sparseWeightArrays,
+} from './item-scoring.js';
+import { sparseProductTopK } from './similarity/run-product.js';
+import type {
+  FitOptions,
+  ItemContribution,
+  Params,
+  Recommender,
+  RecommenderSpec,
+  SavedModel,
+  SearchSpace,
+} from './types.js';
+
+const CLASS = 'RP3betaRecommender' as const;
+
+export const rp3betaDefaults: Params = { alpha: 1, beta: 0.6, top_k: null, normalize_weight: false };
+
+export const rp3betaSearchSpace: SearchSpace = {
+  beta: { kind: 'float', low: 1e-5, high: 0.5, log: true },
+  top_k: { kind: 'int', low: 2, high: 1000 },
+  normalize_weight: { kind: 'categorical', choices: [true, false] },
+};
+
+interface Rp3Config {
+  alpha: number;
+  beta: number;
+  topK: number | null;
+  normalizeWeight: boolean;
+}
+
+function readConfig(params: Params): Rp3Config {
+  return {
+    alpha: readNumber(params, CLASS, 'alpha', 1, { min: 0, minExclusive: true }),
+    beta: readNumber(params, CLASS, 'beta', 0.6),
+    topK: readOptionalInt(params, CLASS, 'top_k', 1),
+    normalizeWeight: readBoolean(params, CLASS, 'normalize_weight', false),
+  };
+}
+
+/** The item-item weight matrix W of §2.5 (W[k,j]: source k, destination j). */
+export async function computeRp3betaWeights(X: CsrMatrix, params: Params, threads = 1): Promise<CsrMatrix> {
+  const { alpha, beta, topK, normalizeWeight } = readConfig(params);
+  const nItems = X.cols;
+  const nnz = X.indptr[X.rows];
+  const powered = new Float64Array(nnz);
+  for (let p = 0; p < nnz; p++) powered[p] = alpha === 1 ? X.data[p] : X.data[p] ** alpha;
+
+  // P(j|u): user → item step, normalised over the user's row.
+  const userToItem = new Float64Array(nnz);
+  for (let u = 0; u < X.rows; u++) {
+    let s = 0;
+    for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) s += powered[p];
+    for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) userToItem[p] = s > 0 ? powered[p] / s : 0;
+  }
+  // P(u|k): item → user step, normalised over the item's column; pop_j on raw counts.
+  const colPowered = new Float64Array(nItems);
+  const pop = new Float64Array(nItems);
+  for (let p = 0; p < nnz; p++) {
+    colPowered[X.indices[p]] += powered[p];
+    pop[X.indices[p]] += X.data[p];
+  }
+  const itemToUser = new Float64Array(nnz);
+  for (let p = 0; p < nnz; p++) {
+    const c = colPowered[X.indices[p]];
+    itemToUser[p] = c > 0 ? powered[p] / c : 0;
+  }
+  const penalty = new Float64Array(nItems);
+  for (let j = 0; j < nItems; j++) penalty[j] = pop[j] > 0 ? pop[j] ** -beta : 0;
+
+  // raw[j,k] = Σ_u P(j|u)·P(u|k) / pop_j^β: left factor = (users of j, P(j|u)), right = P(u|k).
+  const Xt = transpose(X);
+  const leftData = transposeValues(X, userToItem);
+  const raw = await sparseProductTopK(
+    {
+      nRows: nItems,
+      nCols: nItems,
+      leftIndptr: Xt.indptr,
+      leftIndices: Xt.indices,
+      leftData,
+      rightIndptr: X.indptr,
+      rightIndices: X.indices,
+      rightData: itemToUser,
+      rowScale: penalty,
+      topK: topK ?? nItems,
+      dropDiagonalAfterTopK: false,
+    },
+    threads,
+  );
+  const W = transpose(raw);
+  if (normalizeWeight) {
+    for (let k = 0; k < W.rows; k++) {
+      let s = 0;
+      for (let p = W.indptr[k]; p < W.indptr[k + 1]; p++) s += W.data[p];
+      if (s !== 0) for (let p = W.indptr[k]; p < W.indptr[k + 1]; p++) W.data[p] /= s;
+    }
+  }
+  return W;
+}
+
+/** Values of X's transpose in CSC order, kept in float64 (csr.transpose stores float32). */
+function transposeValues(X: CsrMatrix, values: Float64Array): Float64Array {
+  const next = new Int32Array(X.cols + 1);
+  for (let p = 0; p < values.length; p++) next[X.indices[p] + 1]++;
+  for (let c = 0; c < X.cols; c++) next[c + 1] += next[c];
+  const out = new Float64Array(values.length);
+  for (let u = 0; u < X.rows; u++) {
+    for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) out[next[X.indices[p]]++] = values[p];
+  }
+  return out;
+}
+
+export class RP3betaRecommender implements Recommender {
+  readonly className = CLASS;
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly params: Params;
+  private weights: ItemWeights | null = null;
+
+  constructor(
+    readonly trainMatrix: CsrMatrix,
+    params: Params = {},
+  ) {
+    readConfig(params);
+    this.params = { ...rp3betaDefaults, ...params };
+    this.nUsers = trainMatrix.rows;
+    this.nItems = trainMatrix.cols;
+  }
+
+  async fit(opts: FitOptions = {}): Promise<void> {
+    const W = await computeRp3betaWeights(this.trainMatrix, this.params, opts.threads ?? 1);
+    this.weights = { kind: 'sparse', W };
+  }
+
+  get W(): CsrMatrix | null {
+    return this.weights?.kind === 'sparse' ? this.weights.W : null;
+  }
+
+  static fromWeights(seen: CsrMatrix, params: Params, W: CsrMatrix): RP3betaRecommender {
+    const m = new RP3betaRecommender(seen, params);
+    m.weights = { kind: 'sparse', W };
+    return m;
+  }
+
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    scoreKnownUsers(requireFitted(this.weights, CLASS), this.trainMatrix, users, out);
+  }
+
+  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
+    return scoreProfile(requireFitted(this.weights, CLASS), this.nItems, items, weights);
+  }
+
+  explain(history: Int32Array, item: number, k: number): ItemContribution[] {
+    return explainItem(requireFitted(this.weights, CLASS), this.nItems, history, item, k);
+  }
+
+  learntConfig(): Params {
+    return {};
+  }
+
+  save(): SavedModel {
+    const W = requireFitted(this.W, CLASS);
+    return { algorithm: CLASS, modelFormatVersion: 1, params: { ...this.params }, arrays: sparseWeightArrays(W) };
+  }
+}
+
+export const rp3betaSpec: RecommenderSpec = {
+  className: CLASS,
+  aliases: ['RP3beta'],
+  defaults: rp3betaDefaults,
+  searchSpace: rp3betaSearchSpace,
+  iterative: false,
+  create: (X, params) => new RP3betaRecommender(X, params),
+  load: (saved, seen) => RP3betaRecommender.fromWeights(seen, saved.params, loadSparseWeights(saved, seen.cols)),
+};
