@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CosineKNNRecommender,
   computeCosineKnnWeights,
@@ -8,6 +8,7 @@ import {
 } from '../../src/algorithms/cosine-knn.js';
 import { TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
+import { closePools } from '../../src/linalg/pool.js';
 import { denseRowTopK, expectClose, matmul, randomCounts, toDense, transposeDense } from './helpers.js';
 
 /** Naive O(I²U) reference of training.md §2.4. */
@@ -96,6 +97,21 @@ describe('CosineKNN weights', () => {
     const w = (x: number, dl: number, df: number) =>
       (Math.log(3 / (df + 1) + 1) * x * 2.2) / (x + 1.2 * (1 - 0.75 + (0.75 * dl) / avgdl));
     expectClose(bm, [w(2, 3, 3), w(1, 3, 1), w(1, 1, 3), w(4, 4, 3)], 1e-12);
+  });
+});
+
+describe('CosineKNN on worker threads', () => {
+  afterAll(closePools);
+
+  it('gives exactly the single-thread W when the rows are split across two workers', async () => {
+    // Enough co-occurrence work (Σ n_u² ≈ 4M) to take the parallel path.
+    const X = randomCounts(400, 500, 0.2, 12, 3);
+    const params = { top_k: 20, normalize: true, shrinkage: 2, feature_weighting: 'BM_25' };
+    const one = await computeCosineKnnWeights(X, params, 1);
+    const two = await computeCosineKnnWeights(X, params, 2);
+    expect(Array.from(two.indptr)).toEqual(Array.from(one.indptr));
+    expect(Array.from(two.indices)).toEqual(Array.from(one.indices));
+    expect(Array.from(two.data)).toEqual(Array.from(one.data));
   });
 });
 

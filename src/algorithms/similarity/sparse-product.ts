@@ -65,7 +65,7 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
   const topK = Math.max(0, Math.min(input.topK, nCols));
   const scratch = new Float64Array(nCols);
   const touched = new Int32Array(nCols);
-  const seen = new Uint8Array(nCols);
+  const mark = new Int32Array(nCols).fill(-1);
   const selector = new TopKSelector(topK);
 
   let capacity = Math.max(16, Math.min(rows.length * topK, 1 << 22));
@@ -82,8 +82,8 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
       const lv = leftData[p];
       for (let q = rightIndptr[u]; q < rightIndptr[u + 1]; q++) {
         const b = rightIndices[q];
-        if (seen[b] === 0) {
-          seen[b] = 1;
+        if (mark[b] !== a) {
+          mark[b] = a;
           touched[nTouched++] = b;
           scratch[b] = lv * rightData[q];
         } else {
@@ -116,11 +116,6 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
     if (dropDiagonalAfterTopK) n = removeColumn(cols, vals, used, n, a);
     counts[r] = n;
     used += n;
-    for (let t = 0; t < nTouched; t++) {
-      const b = touched[t];
-      seen[b] = 0;
-      scratch[b] = 0;
-    }
   }
   return { rows, counts, cols: cols.slice(0, used), vals: vals.slice(0, used) };
 }
