@@ -34,6 +34,11 @@ export interface InspectIo {
   stderr?: (line: string) => void;
   /** Store to read from instead of the one chosen by the URI scheme. */
   store?: ByteStore;
+  /**
+   * Caps already read from a validated serve configuration (the CLI does steps 1–2 itself);
+   * when absent they are loaded here from `env`.
+   */
+  caps?: { maxArtifactBytes: number; maxPayloadBytes: number };
 }
 
 function isOsError(err: unknown): boolean {
@@ -91,9 +96,13 @@ export async function inspectArtifact(opts: InspectOptions, io: InspectIo = {}):
     if (refusal) return fail(refusal, ExitCode.CONFIG);
   }
   // 2. Caps from the whole serve configuration; an invalid configuration is a config error.
-  const config = attempt(() => loadServeConfig(env), 'Invalid serve configuration');
-  if (!config.ok) return ExitCode.CONFIG;
-  const { maxArtifactBytes, maxPayloadBytes } = config.value;
+  let caps = io.caps;
+  if (!caps) {
+    const config = attempt(() => loadServeConfig(env), 'Invalid serve configuration');
+    if (!config.ok) return ExitCode.CONFIG;
+    caps = config.value;
+  }
+  const { maxArtifactBytes, maxPayloadBytes } = caps;
 
   // 3-5. Bounded read with pointer resolution, then the structural parse.
   const uri = repairCollapsedScheme(opts.artifact);

@@ -1,0 +1,18 @@
+/** `recotem inspect` body: read, verify and print the header (artifact layer, cli.md §4 steps 3–9). */
+import { inspectArtifact } from '../../artifact/index.js';
+import type { CliIo } from '../io.js';
+import type { InspectCommandOptions } from '../options.js';
+
+export async function runInspectCommand(opts: InspectCommandOptions, io: CliIo): Promise<number> {
+  // Steps 1–2 (dev-flag gate, serve configuration) already ran in prepareInspect; reuse its caps
+  // so the configuration is parsed (and its warnings logged) once.
+  return inspectArtifact(
+    { artifact: opts.artifact, devAllowUnsigned: opts.devAllowUnsigned },
+    {
+      env: opts.env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      caps: { maxArtifactBytes: opts.maxArtifactBytes, maxPayloadBytes: opts.maxPayloadBytes },
+    },
+  );
+}
