@@ -7,7 +7,10 @@
  */
 import { TrainingError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
-import { addUserMetrics, dcgDiscounts, MetricSums, topKIndices } from './metrics.js';
+import { getPool } from '../linalg/pool.js';
+import { releaseShared, sharedF32, sharedI32, toShared } from '../linalg/resident.js';
+import { MetricSums } from './metrics.js';
+import { type RankingBatch, type RankingSums, rankBatchRows, rankBatchTask } from './ranking-task.js';
 import type { Recommender } from './types.js';
 
 export const METRIC_NAMES = ['ndcg', 'map', 'recall', 'hit'] as const;
@@ -24,6 +27,8 @@ export interface EvaluatorOptions {
   mask?: CsrMatrix;
   /** Users scored per `scoreUsers` call (default: about 4M scores per batch). */
   batchSize?: number;
+  /** Threads ranking each scored batch (the worker pool); default 1. */
+  threads?: number;
 }
 
 export interface EvaluationResult {
@@ -65,6 +70,7 @@ export class Evaluator {
   readonly metric: MetricName;
   private readonly mask?: CsrMatrix;
   private readonly batchSize?: number;
+  private readonly threads: number;
   /** Ground-truth rows that are evaluated (non-empty), ascending. */
   private readonly evalRows: Int32Array;
 
@@ -81,6 +87,7 @@ export class Evaluator {
     validateCutoff(this.cutoff, groundTruth.cols);
     this.mask = opts.mask;
     this.batchSize = opts.batchSize;
+    this.threads = Math.max(1, Math.floor(opts.threads ?? 1));
     const rows: number[] = [];
     for (let e = 0; e < groundTruth.rows; e++) {
       if (hasNonZero(groundTruth, e)) rows.push(e);
@@ -90,7 +97,7 @@ export class Evaluator {
 
   /** All metrics of `model` at the cutoff. */
   async evaluate(model: Recommender): Promise<EvaluationResult> {
-    const sums = this.computeSums(model);
+    const sums = await this.computeSums(model);
     const d = sums.validUsers > 0 ? sums.validUsers : 1;
     return {
       ndcg: sums.ndcg / d,
@@ -108,7 +115,7 @@ export class Evaluator {
     return (await this.evaluate(model))[this.metric];
   }
 
-  private computeSums(model: Recommender): MetricSums {
+  private async computeSums(model: Recommender): Promise<MetricSums> {
     const gt = this.groundTruth;
     const nItems = model.nItems;
     const mask = this.mask ?? model.trainMatrix;
@@ -131,45 +138,95 @@ export class Evaluator {
       );
     }
     const k = Math.min(this.cutoff, nItems);
-    const discounts = dcgDiscounts(k);
     const sums = new MetricSums();
     sums.totalUsers = gt.rows;
     const rows = this.evalRows;
-    const batch = Math.max(
-      1,
-      Math.min(rows.length, this.batchSize ?? Math.max(1, Math.floor(4_194_304 / Math.max(1, nItems)))),
-    );
-    const scores = new Float32Array(batch * nItems);
-    const users = new Int32Array(batch);
-    const ranked = new Int32Array(k);
-    const rankedVals = new Float64Array(k);
-    const relevantMark = new Int32Array(nItems);
-    for (let start = 0; start < rows.length; start += batch) {
-      const n = Math.min(batch, rows.length - start);
-      const u = n === batch ? users : users.subarray(0, n);
-      for (let r = 0; r < n; r++) u[r] = this.offset + rows[start + r];
-      model.scoreUsers(u, scores);
-      for (let r = 0; r < n; r++) {
-        const e = rows[start + r];
-        const user = u[r];
-        const base = r * nItems;
-        for (let p = mask.indptr[user]; p < mask.indptr[user + 1]; p++) {
-          if (mask.data[p] !== 0) scores[base + mask.indices[p]] = Number.NEGATIVE_INFINITY;
+    if (rows.length === 0) return sums;
+    const batch = Math.max(1, Math.min(rows.length, this.batchSize ?? Math.max(1, Math.floor(BATCH_SCORES / nItems))));
+    const parallel = this.threads > 1 && rows.length * nItems >= PARALLEL_MIN_SCORES;
+    const pool = parallel ? getPool(this.threads) : null;
+    const scores = parallel ? sharedF32(batch * nItems) : new Float32Array(batch * nItems);
+    const users = parallel ? sharedI32(batch) : new Int32Array(batch);
+    const gtRows = parallel ? sharedI32(batch) : new Int32Array(batch);
+    const arrays = parallel ? shareMatrices(mask, gt) : plainMatrices(mask, gt);
+    try {
+      for (let start = 0; start < rows.length; start += batch) {
+        const n = Math.min(batch, rows.length - start);
+        for (let r = 0; r < n; r++) {
+          gtRows[r] = rows[start + r];
+          users[r] = this.offset + rows[start + r];
         }
-        topKIndices(scores, base, nItems, k, ranked, rankedVals);
-        const stamp = e + 1;
-        let nGt = 0;
-        for (let p = gt.indptr[e]; p < gt.indptr[e + 1]; p++) {
-          if (gt.data[p] !== 0 && relevantMark[gt.indices[p]] !== stamp) {
-            relevantMark[gt.indices[p]] = stamp;
-            nGt++;
+        model.scoreUsers(n === batch ? users : users.subarray(0, n), scores);
+        const job: RankingBatch = { scores, nItems, users, gtRows, k, ...arrays.views };
+        if (pool === null) {
+          addSums(sums, rankBatchRows(job, 0, n));
+        } else {
+          const parts = pool.size * 2;
+          const ranges: [number, number][] = [];
+          for (let p = 0; p < parts; p++) {
+            const s = Math.floor((n * p) / parts);
+            const e = Math.floor((n * (p + 1)) / parts);
+            if (e > s) ranges.push([s, e]);
           }
+          for (const part of await pool.run(rankBatchTask, job, ranges)) addSums(sums, part);
         }
-        addUserMetrics(sums, ranked, k, nGt, relevantMark, stamp, discounts);
+      }
+    } finally {
+      if (parallel) {
+        releaseShared(scores);
+        releaseShared(users);
+        releaseShared(gtRows);
+        arrays.release();
       }
     }
     return sums;
   }
+}
+
+/** Scores held per batch (about 16 MB of float32). */
+const BATCH_SCORES = 4_194_304;
+/** Below this many scores in total the ranking stays on the calling thread. */
+const PARALLEL_MIN_SCORES = 2_000_000;
+
+type MatrixViews = Pick<RankingBatch, 'maskIndptr' | 'maskIndices' | 'maskData' | 'gtIndptr' | 'gtIndices' | 'gtData'>;
+
+function plainMatrices(mask: CsrMatrix, gt: CsrMatrix): { views: MatrixViews; release: () => void } {
+  return {
+    views: {
+      maskIndptr: mask.indptr,
+      maskIndices: mask.indices,
+      maskData: mask.data,
+      gtIndptr: gt.indptr,
+      gtIndices: gt.indices,
+      gtData: gt.data,
+    },
+    release: () => {},
+  };
+}
+
+/** Copies in shared memory so ranking workers read them without a per-batch copy. */
+function shareMatrices(mask: CsrMatrix, gt: CsrMatrix): { views: MatrixViews; release: () => void } {
+  const views: MatrixViews = {
+    maskIndptr: toShared(mask.indptr),
+    maskIndices: toShared(mask.indices),
+    maskData: toShared(mask.data),
+    gtIndptr: toShared(gt.indptr),
+    gtIndices: toShared(gt.indices),
+    gtData: toShared(gt.data),
+  };
+  const release = (): void => {
+    for (const a of Object.values(views)) releaseShared(a);
+  };
+  return { views, release };
+}
+
+function addSums(into: MetricSums, part: RankingSums): void {
+  into.ndcg += part.ndcg;
+  into.map += part.map;
+  into.recall += part.recall;
+  into.hit += part.hit;
+  into.precision += part.precision;
+  into.validUsers += part.validUsers;
 }
 
 function hasNonZero(m: CsrMatrix, row: number): boolean {

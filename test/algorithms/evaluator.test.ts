@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Evaluator, validateCutoff } from '../../src/algorithms/evaluator.js';
 import { topKIndices } from '../../src/algorithms/metrics.js';
 import type { Recommender, SavedModel } from '../../src/algorithms/types.js';
 import { TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
+import { closePools } from '../../src/linalg/pool.js';
 import { randomCounts, rng, toDense } from './helpers.js';
 
 /** A model that returns fixed scores per user row. */
@@ -150,6 +151,35 @@ describe('Evaluator against a naive full sort', () => {
     const idx3 = new Int32Array(3);
     topKIndices(s, 0, 7, 3, idx3, new Float64Array(3));
     expect(Array.from(idx3)).toEqual([4, 1, 3]);
+  });
+});
+
+describe('Evaluator on worker threads', () => {
+  afterAll(closePools);
+
+  it('gives the single-thread metrics when batches are ranked by two workers', async () => {
+    const U = 1000;
+    const I = 2500;
+    const train = randomCounts(U, I, 0.01, 31);
+    const gt = randomCounts(U, I, 0.004, 32);
+    // Hashed scores in 50 levels: plenty of ties across the catalogue.
+    const model: Recommender = {
+      ...fixedModel([[0]], train),
+      nUsers: U,
+      nItems: I,
+      scoreUsers(users: Int32Array, out: Float32Array) {
+        users.forEach((u, r) => {
+          for (let i = 0; i < I; i++) out[r * I + i] = (Math.imul(u * 7919 + i, 2654435761) >>> 0) % 50;
+        });
+      },
+    };
+    const one = await new Evaluator(gt, { cutoff: 10, threads: 1 }).evaluate(model);
+    const two = await new Evaluator(gt, { cutoff: 10, threads: 2, batchSize: 300 }).evaluate(model);
+    expect(one.nUsersEvaluated).toBeGreaterThan(900);
+    expect(two.nUsersEvaluated).toBe(one.nUsersEvaluated);
+    for (const key of ['ndcg', 'map', 'recall', 'hit', 'precision'] as const)
+      expect(two[key]).toBeCloseTo(one[key], 12);
+    expect(one.hit).toBeGreaterThan(0);
   });
 });
 
