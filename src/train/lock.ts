@@ -1,0 +1,144 @@
+/**
+ * Per-recipe training lock (training.md §12).
+ *
+ * The lock is an exclusive POSIX record lock taken through SQLite's `BEGIN EXCLUSIVE` on the lock
+ * file (better-sqlite3 is already a dependency). The kernel releases it when the process dies, so a
+ * killed trainer never leaves a stale lock, and nothing is ever deleted. SQLite also tracks locks
+ * between connections of one process, so a second attempt in the same process is refused too.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, constants, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { LockContestedError, LockTimeoutError } from '../errors/index.js';
+import { getLogger } from '../log/index.js';
+
+const log = getLogger('recotem.train.lock');
+const POLL_MS = 50;
+const warnedLocalOnly = new Set<string>();
+
+export interface LockOptions {
+  /** 0 = one attempt, -1 = wait forever, > 0 = seconds to keep retrying. */
+  timeoutSeconds: number;
+  failOnBusy: boolean;
+  /** RECOTEM_LOCK_DIR; empty means `<os tmpdir>/recotem-locks`. */
+  lockDir?: string;
+}
+
+export interface HeldLock {
+  readonly path: string;
+  release(): void;
+}
+
+/** Where the lock file for an output path lives. */
+export function lockPathFor(outputPath: string, lockDir = ''): { path: string; remoteScheme?: string } {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(outputPath)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { path: `${outputPath}.lock` };
+  if (scheme === 'file') return { path: `${fileURLToPath(outputPath)}.lock` };
+  const dir = lockDir.trim() || join(tmpdir(), 'recotem-locks');
+  const digest = createHash('sha256').update(outputPath).digest('hex');
+  return { path: join(dir, `${digest}.lock`), remoteScheme: scheme };
+}
+
+/**
+ * Take the lock for `outputPath`. Returns the held lock, or `null` when another process holds it
+ * and the caller should skip (no `--fail-on-busy`).
+ */
+export async function acquireRecipeLock(outputPath: string, opts: LockOptions): Promise<HeldLock | null> {
+  const { timeoutSeconds } = opts;
+  if (timeoutSeconds < 0 && timeoutSeconds !== -1) {
+    throw new RangeError(`lock timeout must be 0, -1 or positive, got ${timeoutSeconds}`);
+  }
+  const { path, remoteScheme } = lockPathFor(outputPath, opts.lockDir);
+  if (remoteScheme !== undefined) {
+    const fields = {
+      scheme: remoteScheme,
+      output_path: outputPath,
+      lock_path: path,
+      advice: 'The lock only excludes trainers on this host; schedule remote-output recipes from one place.',
+    };
+    if (warnedLocalOnly.has(path)) log.debug('recipe_lock_local_only', fields);
+    else {
+      warnedLocalOnly.add(path);
+      log.warn('recipe_lock_local_only', fields);
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  if (!createLockFile(path)) return busy(path, opts);
+
+  const started = Date.now();
+  for (;;) {
+    const held = tryLock(path);
+    if (held) return held;
+    if (timeoutSeconds === 0) return busy(path, opts);
+    const waited = (Date.now() - started) / 1000;
+    if (timeoutSeconds > 0 && waited >= timeoutSeconds) {
+      const waitedSeconds = Math.round(waited * 1000) / 1000;
+      log.warn('recipe_lock_timeout', { lock_path: path, waited_seconds: waitedSeconds, timeout: timeoutSeconds });
+      throw new LockTimeoutError(
+        `Timed out after ${waitedSeconds}s waiting for the recipe lock at ${path} (another training run holds it).`,
+        waitedSeconds,
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Create the lock file (0600, never following a symlink). False when permission is denied. */
+function createLockFile(path: string): boolean {
+  try {
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      log.warn('recipe_lock_unsafe_symlink', { lock_path: path });
+      const err = new Error(`Refusing to use lock file ${path}: it is a symbolic link.`) as NodeJS.ErrnoException;
+      err.code = 'ELOOP';
+      throw err;
+    }
+    closeSync(openSync(path, constants.O_CREAT | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600));
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return false;
+    if (code === 'ELOOP') log.warn('recipe_lock_unsafe_symlink', { lock_path: path });
+    throw err;
+  }
+}
+
+function tryLock(path: string): HeldLock | null {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: 0, fileMustExist: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY') return null;
+    throw err;
+  }
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return null;
+    throw err;
+  }
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      db.close();
+    },
+  };
+}
+
+function busy(path: string, opts: LockOptions): null {
+  if (opts.failOnBusy) {
+    throw new LockContestedError(
+      `Recipe lock at ${path} is held by another process. Another training run for this recipe is in progress; retry later or pass --lock-timeout to wait.`,
+    );
+  }
+  return null;
+}
