@@ -1,0 +1,33 @@
+/** The raw option objects the argument parser produces, before gating. */
+
+export interface TrainFlags {
+  /** False when `--no-lock` is given. */
+  lock: boolean;
+  failOnBusy?: boolean;
+  lockTimeout: number;
+  quiet?: boolean;
+  verbose?: boolean;
+  devAllowUnsigned?: boolean;
+  iUnderstandThisLoadsArbitraryCode?: boolean;
+  /** Every `--env-var` occurrence in order; absent when none was given. */
+  envVar?: string[];
+  runId?: string;
+}
+
+export interface ServeFlags {
+  recipes: string;
+  port?: number;
+  host?: string;
+  insecureNoAuth?: boolean;
+  devAllowUnsigned?: boolean;
+  iUnderstandThisLoadsArbitraryCode?: boolean;
+}
+
+export interface InspectFlags {
+  devAllowUnsigned?: boolean;
+}
+
+export interface KeygenFlags {
+  kid?: string;
+  type: string;
+}
