@@ -19,7 +19,25 @@ for (const file of modules) {
   if (existsSync(output) && statSync(output).mtimeMs >= statSync(input).mtimeMs) continue;
   execFileSync(
     asc,
-    [input, '--outFile', output, '--enable', 'simd', '--enable', 'threads', '-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--noAssert'],
+    [
+      input,
+      '--outFile',
+      output,
+      '--enable',
+      'simd',
+      '--enable',
+      'threads',
+      '-O3',
+      '--runtime',
+      'stub',
+      '--importMemory',
+      '--sharedMemory',
+      '--initialMemory',
+      '1',
+      '--maximumMemory',
+      '65536',
+      '--noAssert',
+    ],
     { stdio: 'inherit' },
   );
   console.log(`wasm: ${file} -> ${output}`);

@@ -1,0 +1,299 @@
+/**
+ * Worker-thread pool for data-parallel numeric work.
+ *
+ * ## API
+ *
+ * ```ts
+ * // 1. In a task module (any file; it is imported by the workers too, so keep it free of
+ * //    main-thread state), define named tasks at top level:
+ * export const scaleRows = defineTask(import.meta.url, 'scaleRows',
+ *   (args: { x: Float32Array; f: number }, start: number, end: number, ctx: TaskContext) => {
+ *     for (let i = start; i < end; i++) args.x[i] *= args.f;   // return value is posted back
+ *   });
+ *
+ * // 2. On the main thread:
+ * const pool = getPool(threads);                       // threads = 1 → runs inline, no workers
+ * const ranges = rangesByCost(X.indptr, pool.size * 4); // work-balanced chunks (e.g. by nnz)
+ * const results = await pool.run(scaleRows, { x, f: 2 }, ranges); // one result per range, in order
+ * ```
+ *
+ * - Arguments are structured-cloned; typed arrays over a `SharedArrayBuffer` (see `sharedF32` and
+ *   friends in ./resident.ts, which allocate in the WebAssembly heap when it is loaded) are shared,
+ *   not copied, so tasks write their output rows in place.
+ * - `ctx.kernels` is the WebAssembly kernel set instantiated in that thread over the shared heap
+ *   (null when unavailable); a heap view's `byteOffset` is its kernel pointer in every thread.
+ * - Ranges are dealt out dynamically (next free worker takes the next range), so results depend only
+ *   on the ranges, never on scheduling: with ranges derived from the thread count, results are
+ *   deterministic for a given input and thread count.
+ * - `rangesByCost(prefix, parts)` cuts [0, n) into contiguous ranges of nearly equal total cost
+ *   given a cost prefix sum (a CSR `indptr` balances by nnz); `rowCostPrefix(indptr, perRow)` adds
+ *   a fixed per-row cost. Never split by equal index counts: popular rows would all land together.
+ * - Workers are started lazily, kept for reuse, and never keep the process alive while idle.
+ *   `closePools()` terminates them (tests, shutdown).
+ * - Worker scripts run from TypeScript sources (tests, tsx) through `--import tsx` and from the
+ *   compiled `dist/` as plain JavaScript.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type KernelExports, wasmRuntime } from './wasm/runtime.js';
+
+export interface TaskContext {
+  /** WebAssembly kernels over the shared heap in this thread, or null (TypeScript fallback). */
+  kernels: KernelExports | null;
+  /** The shared kernel memory, or null. */
+  memory: WebAssembly.Memory | null;
+  /** 0 for the calling thread, 1… for workers. */
+  threadId: number;
+  /** Position of the current range in the `ranges` passed to `run` (to pick a per-range output slot). */
+  rangeIndex: number;
+}
+
+export type TaskFn<A, R> = (args: A, start: number, end: number, ctx: TaskContext) => R | Promise<R>;
+
+export interface Task<A, R> {
+  readonly moduleUrl: string;
+  readonly name: string;
+  readonly fn: TaskFn<A, R>;
+}
+
+export type Range = readonly [start: number, end: number];
+
+const registry = new Map<string, Task<unknown, unknown>>();
+
+function taskKey(moduleUrl: string, name: string): string {
+  return `${moduleUrl}#${name}`;
+}
+
+/** Register a task; call at the top level of the module whose `import.meta.url` is passed. */
+export function defineTask<A, R>(moduleUrl: string, name: string, fn: TaskFn<A, R>): Task<A, R> {
+  const task: Task<A, R> = { moduleUrl, name, fn };
+  registry.set(taskKey(moduleUrl, name), task as Task<unknown, unknown>);
+  return task;
+}
+
+/** Look a task up, importing its module first if needed (used by workers). */
+export async function resolveTask(moduleUrl: string, name: string): Promise<Task<unknown, unknown>> {
+  const key = taskKey(moduleUrl, name);
+  let task = registry.get(key);
+  if (!task) {
+    await import(moduleUrl);
+    task = registry.get(key);
+  }
+  if (!task) throw new Error(`pool: module ${moduleUrl} defines no task '${name}'`);
+  return task;
+}
+
+/** Default thread count: the machine's parallelism, capped at 8. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/**
+ * Contiguous ranges over [0, n) with nearly equal cost, where `prefix` (length n + 1) is the running
+ * total of per-index costs. Empty ranges are dropped; at most `parts` ranges are returned.
+ */
+export function rangesByCost(prefix: ArrayLike<number>, parts: number): Range[] {
+  const n = prefix.length - 1;
+  if (n <= 0) return [];
+  const base = prefix[0];
+  const total = prefix[n] - base;
+  const p = Math.max(1, Math.min(parts, n));
+  const out: Range[] = [];
+  let start = 0;
+  for (let k = 1; k <= p && start < n; k++) {
+    let end: number;
+    if (k === p) end = n;
+    else {
+      const goal = base + (total * k) / p;
+      // first index whose prefix reaches the goal
+      let lo = start + 1;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (prefix[mid] >= goal) hi = mid;
+        else lo = mid + 1;
+      }
+      end = lo;
+    }
+    if (end > start) {
+      out.push([start, end]);
+      start = end;
+    }
+  }
+  return out;
+}
+
+/** Cost prefix of CSR rows: nnz of the row plus a fixed `perRow` overhead. */
+export function rowCostPrefix(indptr: ArrayLike<number>, perRow: number): Float64Array {
+  const n = indptr.length - 1;
+  const out = new Float64Array(n + 1);
+  for (let r = 0; r < n; r++) out[r + 1] = out[r] + (indptr[r + 1] - indptr[r]) + perRow;
+  return out;
+}
+
+export interface WorkerPool {
+  /** Number of threads work is spread over (1 = the calling thread). */
+  readonly size: number;
+  /** Run `task` once per range; resolves to the results in range order. */
+  run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]>;
+}
+
+function mainContext(rangeIndex: number): TaskContext {
+  const rt = wasmRuntime();
+  return { kernels: rt?.exports ?? null, memory: rt?.memory ?? null, threadId: 0, rangeIndex };
+}
+
+class InlinePool implements WorkerPool {
+  readonly size = 1;
+  async run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]> {
+    const out: R[] = [];
+    for (let i = 0; i < ranges.length; i++) out.push(await task.fn(args, ranges[i][0], ranges[i][1], mainContext(i)));
+    return out;
+  }
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  pending: Pending | null;
+}
+
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
+
+/**
+ * A TypeScript worker (source checkout: tests, tsx) starts from a small JavaScript bootstrap that
+ * registers tsx's loader inside the worker and then imports the entry; `--import tsx` in a worker's
+ * execArgv is not honoured for the entry module on Node 20.
+ */
+function workerEntry(): { filename: string | URL; eval: boolean } {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return { filename: fileURLToPath(WORKER_URL), eval: false };
+  const tsxRoot = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = new URL('./dist/esm/api/index.mjs', tsxRoot).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return { filename: code, eval: true };
+}
+
+class ThreadPool implements WorkerPool {
+  private slots: (Slot | null)[];
+  private nextId = 1;
+
+  constructor(readonly size: number) {
+    this.slots = new Array(size).fill(null);
+  }
+
+  private spawn(index: number): Slot {
+    const rt = wasmRuntime();
+    const entry = workerEntry();
+    const worker = new Worker(entry.filename, {
+      eval: entry.eval,
+      workerData: { module: rt?.module ?? null, memory: rt?.memory ?? null, threadId: index + 1 },
+    });
+    worker.unref();
+    const slot: Slot = { worker, busy: false, pending: null };
+    worker.on(
+      'message',
+      (msg: { ok: boolean; result?: unknown; error?: { message: string; name: string; stack?: string } }) => {
+        const p = slot.pending;
+        slot.pending = null;
+        if (!p) return;
+        if (msg.ok) p.resolve(msg.result);
+        else {
+          const err = new Error(msg.error?.message ?? 'worker task failed');
+          err.name = msg.error?.name ?? 'Error';
+          if (msg.error?.stack) err.stack = msg.error.stack;
+          p.reject(err);
+        }
+      },
+    );
+    const fail = (err: unknown): void => {
+      if (this.slots[index] === slot) this.slots[index] = null;
+      const p = slot.pending;
+      slot.pending = null;
+      p?.reject(err instanceof Error ? err : new Error(`pool worker exited: ${String(err)}`));
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`pool worker exited with code ${code}`)));
+    this.slots[index] = slot;
+    return slot;
+  }
+
+  private exec(
+    index: number,
+    task: Task<unknown, unknown>,
+    args: unknown,
+    range: Range,
+    rangeIndex: number,
+  ): Promise<unknown> {
+    const slot = this.slots[index] ?? this.spawn(index);
+    slot.worker.ref();
+    return new Promise<unknown>((resolve, reject) => {
+      slot.pending = { resolve, reject };
+      slot.worker.postMessage({
+        id: this.nextId++,
+        moduleUrl: task.moduleUrl,
+        name: task.name,
+        args,
+        start: range[0],
+        end: range[1],
+        rangeIndex,
+      });
+    }).finally(() => slot.worker.unref());
+  }
+
+  async run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]> {
+    const results = new Array<R>(ranges.length);
+    let next = 0;
+    let failure: unknown = null;
+    const lane = async (index: number): Promise<void> => {
+      while (failure === null) {
+        const k = next++;
+        if (k >= ranges.length) return;
+        try {
+          results[k] = (await this.exec(index, task as Task<unknown, unknown>, args, ranges[k], k)) as R;
+        } catch (err) {
+          if (failure === null) failure = err;
+        }
+      }
+    };
+    const lanes: Promise<void>[] = [];
+    for (let i = 0; i < Math.min(this.size, ranges.length); i++) lanes.push(lane(i));
+    await Promise.all(lanes);
+    if (failure !== null) throw failure;
+    return results;
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots.filter((s): s is Slot => s !== null);
+    this.slots = new Array(this.size).fill(null);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}
+
+const pools = new Map<number, ThreadPool>();
+const inline = new InlinePool();
+
+/** The process-wide pool of `threads` threads (default: `defaultThreads()`); 1 runs inline. */
+export function getPool(threads?: number): WorkerPool {
+  const n = Math.max(1, Math.floor(threads ?? defaultThreads()));
+  if (n === 1) return inline;
+  let pool = pools.get(n);
+  if (!pool) {
+    pool = new ThreadPool(n);
+    pools.set(n, pool);
+  }
+  return pool;
+}
+
+/** Terminate every pool's workers (they restart on the next `run`). */
+export async function closePools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.close()));
+}

@@ -1,0 +1,450 @@
+// Hot numeric kernels, compiled to WebAssembly with 128-bit SIMD (AssemblyScript).
+//
+// Every pointer is a byte offset into the shared linear memory. Float32 vectors that take part in
+// SIMD loops have a length (or row stride) that is a multiple of 4, padded with zeros by the
+// caller; padding stays zero through every kernel here. Each export has a TypeScript twin in
+// src/linalg (dense.ts, ials-kernel.ts) that the tests use as the oracle.
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+@inline function hsum(v: v128): f32 {
+  const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+/** [Σa, Σb, Σc, Σd] of four vectors. */
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
+}
+
+/** Dot product of two float32 vectors of length n (multiple of 4). */
+@inline function dot4(a: usize, b: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let t: i32 = 0;
+  for (; t + 8 <= n; t += 8) {
+    const o = <usize>t << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  if (t < n) {
+    const o = <usize>t << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  return hsum(f32x4.add(s0, s1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// level 1
+
+/** Σ a[t]·b[t], t < n (any n). */
+export function dot_f32(a: usize, b: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  let s = n4 > 0 ? dot4(a, b, n4) : <f32>0;
+  for (let t = n4; t < n; t++) s += load<f32>(a + (<usize>t << 2)) * load<f32>(b + (<usize>t << 2));
+  return s;
+}
+
+/** y[t] += alpha·x[t], t < n (any n). */
+export function axpy_f32(alpha: f32, x: usize, y: usize, n: i32): void {
+  const va = f32x4.splat(alpha);
+  let t: i32 = 0;
+  for (; t + 4 <= n; t += 4) {
+    const o = <usize>t << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(va, v128.load(x + o))));
+  }
+  for (; t < n; t++) {
+    const o = <usize>t << 2;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// scoring: C = A · Bᵀ
+
+/**
+ * C (m × n, row stride ldc floats) = A (m × k) · Bᵀ with B (n × k). A and B have row strides
+ * lda, ldb (floats, multiples of 4) and k is a multiple of 4. Items are processed in blocks that
+ * stay in cache while every user row passes over them.
+ */
+export function gemm_nt_f32(
+  m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
+): void {
+  const block: i32 = 1024;
+  const sa = <usize>lda << 2;
+  const sb = <usize>ldb << 2;
+  const sc = <usize>ldc << 2;
+  for (let j0: i32 = 0; j0 < n; j0 += block) {
+    const j1 = min(n, j0 + block);
+    const j4 = j0 + ((j1 - j0) & ~3);
+    let i: i32 = 0;
+    for (; i + 2 <= m; i += 2) {
+      const a0 = A + <usize>i * sa;
+      const a1 = a0 + sa;
+      const c0 = C + <usize>i * sc;
+      const c1 = c0 + sc;
+      for (let j = j0; j < j4; j += 4) {
+        const b0 = B + <usize>j * sb;
+        const b1 = b0 + sb;
+        const b2 = b1 + sb;
+        const b3 = b2 + sb;
+        let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x02 = f32x4.splat(0), x03 = f32x4.splat(0);
+        let x10 = f32x4.splat(0), x11 = f32x4.splat(0), x12 = f32x4.splat(0), x13 = f32x4.splat(0);
+        for (let t: i32 = 0; t < k; t += 4) {
+          const o = <usize>t << 2;
+          const va0 = v128.load(a0 + o);
+          const va1 = v128.load(a1 + o);
+          const vb0 = v128.load(b0 + o);
+          const vb1 = v128.load(b1 + o);
+          const vb2 = v128.load(b2 + o);
+          const vb3 = v128.load(b3 + o);
+          x00 = f32x4.add(x00, f32x4.mul(va0, vb0));
+          x01 = f32x4.add(x01, f32x4.mul(va0, vb1));
+          x02 = f32x4.add(x02, f32x4.mul(va0, vb2));
+          x03 = f32x4.add(x03, f32x4.mul(va0, vb3));
+          x10 = f32x4.add(x10, f32x4.mul(va1, vb0));
+          x11 = f32x4.add(x11, f32x4.mul(va1, vb1));
+          x12 = f32x4.add(x12, f32x4.mul(va1, vb2));
+          x13 = f32x4.add(x13, f32x4.mul(va1, vb3));
+        }
+        const jo = <usize>j << 2;
+        v128.store(c0 + jo, hsum4(x00, x01, x02, x03));
+        v128.store(c1 + jo, hsum4(x10, x11, x12, x13));
+      }
+      for (let j = j4; j < j1; j++) {
+        const b = B + <usize>j * sb;
+        store<f32>(c0 + (<usize>j << 2), dot4(a0, b, k));
+        store<f32>(c1 + (<usize>j << 2), dot4(a1, b, k));
+      }
+    }
+    for (; i < m; i++) {
+      const a0 = A + <usize>i * sa;
+      const c0 = C + <usize>i * sc;
+      for (let j = j0; j < j1; j++) store<f32>(c0 + (<usize>j << 2), dot4(a0, B + <usize>j * sb, k));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gram matrix G = Σ_r A[r]ᵀ A[r] (float32 input, float64 output)
+
+/**
+ * G (k × k float64, full symmetric) = Σ_{r ∈ [r0, r1)} A[r]ᵀ A[r], where A is float32 with row
+ * stride lda and k a multiple of 4. Rows are processed in chunks that stay in cache; within a chunk
+ * the products accumulate in float32 registers and each chunk's sums are added to G in float64.
+ */
+export function gram_f32(A: usize, lda: i32, k: i32, r0: i32, r1: i32, G: usize): void {
+  memory.fill(G, 0, (<usize>k * <usize>k) << 3);
+  const chunk: i32 = 256;
+  const sa = <usize>lda << 2;
+  for (let c0 = r0; c0 < r1; c0 += chunk) {
+    const c1 = min(r1, c0 + chunk);
+    // tiles: 4 rows (i) × 8 columns (j) of G, upper triangle (j-block starting at the i-block)
+    for (let i: i32 = 0; i < k; i += 4) {
+      for (let j: i32 = i & ~7; j < k; j += 8) {
+        const wide = j + 8 <= k;
+        let g00 = f32x4.splat(0), g01 = f32x4.splat(0);
+        let g10 = f32x4.splat(0), g11 = f32x4.splat(0);
+        let g20 = f32x4.splat(0), g21 = f32x4.splat(0);
+        let g30 = f32x4.splat(0), g31 = f32x4.splat(0);
+        if (wide) {
+          for (let r = c0; r < c1; r++) {
+            const row = A + <usize>r * sa;
+            const vj0 = v128.load(row + (<usize>j << 2));
+            const vj1 = v128.load(row + (<usize>j << 2), 16);
+            const ai = v128.load(row + (<usize>i << 2));
+            const s0 = v128.shuffle<f32>(ai, ai, 0, 0, 0, 0);
+            const s1 = v128.shuffle<f32>(ai, ai, 1, 1, 1, 1);
+            const s2 = v128.shuffle<f32>(ai, ai, 2, 2, 2, 2);
+            const s3 = v128.shuffle<f32>(ai, ai, 3, 3, 3, 3);
+            g00 = f32x4.add(g00, f32x4.mul(s0, vj0));
+            g01 = f32x4.add(g01, f32x4.mul(s0, vj1));
+            g10 = f32x4.add(g10, f32x4.mul(s1, vj0));
+            g11 = f32x4.add(g11, f32x4.mul(s1, vj1));
+            g20 = f32x4.add(g20, f32x4.mul(s2, vj0));
+            g21 = f32x4.add(g21, f32x4.mul(s2, vj1));
+            g30 = f32x4.add(g30, f32x4.mul(s3, vj0));
+            g31 = f32x4.add(g31, f32x4.mul(s3, vj1));
+          }
+        } else {
+          for (let r = c0; r < c1; r++) {
+            const row = A + <usize>r * sa;
+            const vj0 = v128.load(row + (<usize>j << 2));
+            const ai = v128.load(row + (<usize>i << 2));
+            g00 = f32x4.add(g00, f32x4.mul(v128.shuffle<f32>(ai, ai, 0, 0, 0, 0), vj0));
+            g10 = f32x4.add(g10, f32x4.mul(v128.shuffle<f32>(ai, ai, 1, 1, 1, 1), vj0));
+            g20 = f32x4.add(g20, f32x4.mul(v128.shuffle<f32>(ai, ai, 2, 2, 2, 2), vj0));
+            g30 = f32x4.add(g30, f32x4.mul(v128.shuffle<f32>(ai, ai, 3, 3, 3, 3), vj0));
+          }
+        }
+        addTile(G, k, i, j, g00, g01, g10, g11, g20, g21, g30, g31, wide);
+      }
+    }
+  }
+  // mirror the upper triangle
+  for (let i: i32 = 0; i < k; i++) {
+    for (let j: i32 = 0; j < i; j++) {
+      store<f64>(G + ((<usize>i * <usize>k + <usize>j) << 3), load<f64>(G + ((<usize>j * <usize>k + <usize>i) << 3)));
+    }
+  }
+}
+
+@inline function addRow(G: usize, k: i32, i: i32, j: i32, lo: v128, hi: v128, wide: bool): void {
+  const p = G + ((<usize>i * <usize>k + <usize>j) << 3);
+  v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(lo)));
+  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(lo, lo, 2, 3, 0, 1))), 16);
+  if (wide) {
+    v128.store(p, f64x2.add(v128.load(p, 32), f64x2.promote_low_f32x4(hi)), 32);
+    v128.store(p, f64x2.add(v128.load(p, 48), f64x2.promote_low_f32x4(v128.shuffle<f32>(hi, hi, 2, 3, 0, 1))), 48);
+  }
+}
+
+function addTile(
+  G: usize, k: i32, i: i32, j: i32,
+  g00: v128, g01: v128, g10: v128, g11: v128, g20: v128, g21: v128, g30: v128, g31: v128, wide: bool,
+): void {
+  addRow(G, k, i, j, g00, g01, wide);
+  addRow(G, k, i + 1, j, g10, g11, wide);
+  addRow(G, k, i + 2, j, g20, g21, wide);
+  addRow(G, k, i + 3, j, g30, g31, wide);
+}
+
+// ---------------------------------------------------------------------------------------------
+// IALS: conjugate-gradient solve of one side (training.md §2.8)
+
+/** out = (A + lam·I)·x for the symmetric float32 K × K matrix A (K = kp, multiple of 4). */
+function denseApply(A: usize, kp: i32, lam: f32, x: usize, out: usize, sign: f32): void {
+  const sk = <usize>kp << 2;
+  let c: i32 = 0;
+  for (; c + 16 <= kp; c += 16) {
+    const co = <usize>c << 2;
+    let y0 = f32x4.splat(0), y1 = f32x4.splat(0), y2 = f32x4.splat(0), y3 = f32x4.splat(0);
+    for (let j: i32 = 0; j < kp; j++) {
+      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
+      const row = A + <usize>j * sk + co; // A[j, c..c+15] = A[c..c+15, j]
+      y0 = f32x4.add(y0, f32x4.mul(v128.load(row), xj));
+      y1 = f32x4.add(y1, f32x4.mul(v128.load(row, 16), xj));
+      y2 = f32x4.add(y2, f32x4.mul(v128.load(row, 32), xj));
+      y3 = f32x4.add(y3, f32x4.mul(v128.load(row, 48), xj));
+    }
+    const vl = f32x4.splat(lam);
+    const vs = f32x4.splat(sign);
+    y0 = f32x4.mul(vs, f32x4.add(y0, f32x4.mul(vl, v128.load(x + co))));
+    y1 = f32x4.mul(vs, f32x4.add(y1, f32x4.mul(vl, v128.load(x + co, 16))));
+    y2 = f32x4.mul(vs, f32x4.add(y2, f32x4.mul(vl, v128.load(x + co, 32))));
+    y3 = f32x4.mul(vs, f32x4.add(y3, f32x4.mul(vl, v128.load(x + co, 48))));
+    v128.store(out + co, y0);
+    v128.store(out + co, y1, 16);
+    v128.store(out + co, y2, 32);
+    v128.store(out + co, y3, 48);
+  }
+  for (; c < kp; c += 4) {
+    const co = <usize>c << 2;
+    let y0 = f32x4.splat(0);
+    for (let j: i32 = 0; j < kp; j++) {
+      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
+      y0 = f32x4.add(y0, f32x4.mul(v128.load(A + <usize>j * sk + co), xj));
+    }
+    y0 = f32x4.mul(f32x4.splat(sign), f32x4.add(y0, f32x4.mul(f32x4.splat(lam), v128.load(x + co))));
+    v128.store(out + co, y0);
+  }
+}
+
+/**
+ * out += Σ_{p ∈ [p0, p1)} w_p·V[idx_p], with w_p = conf_p·(beta + gamma·(V[idx_p]·x)).
+ * Items are taken in pairs so each pass over `out` serves two factor rows.
+ */
+function sparseApply(
+  indices: usize, conf: usize, p0: i32, p1: i32, V: usize, kp: i32, x: usize, out: usize, beta: f32, gamma: f32,
+): void {
+  const sv = <usize>kp << 2;
+  let p = p0;
+  for (; p + 2 <= p1; p += 2) {
+    const pa = <usize>p << 2;
+    const va = V + <usize>load<i32>(indices + pa) * sv;
+    const vb = V + <usize>load<i32>(indices + pa, 4) * sv;
+    let da = f32x4.splat(0);
+    let db = f32x4.splat(0);
+    for (let t: i32 = 0; t < kp; t += 4) {
+      const o = <usize>t << 2;
+      const xv = v128.load(x + o);
+      da = f32x4.add(da, f32x4.mul(v128.load(va + o), xv));
+      db = f32x4.add(db, f32x4.mul(v128.load(vb + o), xv));
+    }
+    const wa = f32x4.splat(load<f32>(conf + pa) * (beta + gamma * hsum(da)));
+    const wb = f32x4.splat(load<f32>(conf + pa, 4) * (beta + gamma * hsum(db)));
+    for (let t: i32 = 0; t < kp; t += 4) {
+      const o = <usize>t << 2;
+      const acc = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
+      v128.store(out + o, f32x4.add(v128.load(out + o), acc));
+    }
+  }
+  if (p < p1) {
+    const pa = <usize>p << 2;
+    const va = V + <usize>load<i32>(indices + pa) * sv;
+    const wa = f32x4.splat(load<f32>(conf + pa) * (beta + gamma * dot4(va, x, kp)));
+    for (let t: i32 = 0; t < kp; t += 4) {
+      const o = <usize>t << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.mul(wa, v128.load(va + o))));
+    }
+  }
+}
+
+/**
+ * Update rows [rowStart, rowEnd) of `target` (row stride kp) by at most `maxSteps` CG iterations
+ * on (A + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i, warm-started from the current row, with
+ * λ_r = reg·(regBase + nnz_r)^nu. `scratch` holds 3·kp floats. Returns 0, or row + 1 of the first
+ * row whose system was found singular (the row is left partially updated).
+ */
+export function ials_cg_rows(
+  indptr: usize, indices: usize, conf: usize,
+  target: usize, other: usize, kp: i32, A: usize,
+  rowStart: i32, rowEnd: i32,
+  reg: f64, regBase: f64, nu: f64, maxSteps: i32, scratch: usize,
+): i32 {
+  const sv = <usize>kp << 2;
+  const r = scratch;
+  const p = scratch + sv;
+  const ap = p + sv;
+  const tol: f32 = 1e-20;
+  for (let row = rowStart; row < rowEnd; row++) {
+    const x = target + <usize>row * sv;
+    const p0 = load<i32>(indptr + (<usize>row << 2));
+    const p1 = load<i32>(indptr + (<usize>row << 2), 4);
+    if (p1 == p0) {
+      memory.fill(x, 0, sv);
+      continue;
+    }
+    const lam = <f32>(reg * Math.pow(regBase + <f64>(p1 - p0), nu));
+    // r = b − M x = Σ c (1 − v·x) v − (A + λ) x
+    denseApply(A, kp, lam, x, r, -1);
+    sparseApply(indices, conf, p0, p1, other, kp, x, r, 1, -1);
+    memory.copy(p, r, sv);
+    let rr = dot4(r, r, kp);
+    for (let step: i32 = 0; step < maxSteps; step++) {
+      if (rr <= tol) break;
+      denseApply(A, kp, lam, p, ap, 1);
+      sparseApply(indices, conf, p0, p1, other, kp, p, ap, 0, 1);
+      const d = dot4(p, ap, kp);
+      if (!(d > 0) || !isFinite(d)) return row + 1;
+      const alpha = rr / d;
+      const va = f32x4.splat(alpha);
+      let s = f32x4.splat(0);
+      for (let t: i32 = 0; t < kp; t += 4) {
+        const o = <usize>t << 2;
+        v128.store(x + o, f32x4.add(v128.load(x + o), f32x4.mul(va, v128.load(p + o))));
+        const rn = f32x4.sub(v128.load(r + o), f32x4.mul(va, v128.load(ap + o)));
+        v128.store(r + o, rn);
+        s = f32x4.add(s, f32x4.mul(rn, rn));
+      }
+      const rrNew = hsum(s);
+      if (rrNew <= tol) break;
+      const vb = f32x4.splat(rrNew / rr);
+      for (let t: i32 = 0; t < kp; t += 4) {
+        const o = <usize>t << 2;
+        v128.store(p + o, f32x4.add(v128.load(r + o), f32x4.mul(vb, v128.load(p + o))));
+      }
+      rr = rrNew;
+    }
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// float64 kernels for the randomized SVD
+
+/**
+ * out[r − (relative ? r0 : 0)] = Σ_p data[p]·D[indices[p]] for CSR rows r ∈ [r0, r1); data is
+ * float32, D and out float64 with row strides ldd, ldo; width is even.
+ */
+export function spmm_f64(
+  indptr: usize, indices: usize, data: usize, D: usize, ldd: i32, width: i32,
+  out: usize, ldo: i32, r0: i32, r1: i32, relative: bool,
+): void {
+  const sd = <usize>ldd << 3;
+  const so = <usize>ldo << 3;
+  const wb = <usize>width << 3;
+  for (let r = r0; r < r1; r++) {
+    const o = out + <usize>(relative ? r - r0 : r) * so;
+    memory.fill(o, 0, wb);
+    const q1 = load<i32>(indptr + (<usize>r << 2), 4);
+    for (let q = load<i32>(indptr + (<usize>r << 2)); q < q1; q++) {
+      const v = f64x2.splat(<f64>load<f32>(data + (<usize>q << 2)));
+      const d = D + <usize>load<i32>(indices + (<usize>q << 2)) * sd;
+      for (let t: i32 = 0; t < width; t += 2) {
+        const b = <usize>t << 3;
+        v128.store(o + b, f64x2.add(v128.load(o + b), f64x2.mul(v, v128.load(d + b))));
+      }
+    }
+  }
+}
+
+/** G (k × k, full) = Σ_{r ∈ [r0, r1)} A[r]ᵀ A[r] for float64 A with row stride lda; k even. */
+export function gram_f64(A: usize, lda: i32, k: i32, r0: i32, r1: i32, G: usize): void {
+  memory.fill(G, 0, (<usize>k * <usize>k) << 3);
+  const sa = <usize>lda << 3;
+  const chunk: i32 = 128;
+  for (let c0 = r0; c0 < r1; c0 += chunk) {
+    const c1 = min(r1, c0 + chunk);
+    for (let i: i32 = 0; i < k; i += 2) {
+      for (let j: i32 = i; j < k; j += 4) {
+        const wide = j + 4 <= k;
+        let g00 = f64x2.splat(0), g01 = f64x2.splat(0), g10 = f64x2.splat(0), g11 = f64x2.splat(0);
+        for (let r = c0; r < c1; r++) {
+          const row = A + <usize>r * sa;
+          const ai = v128.load(row + (<usize>i << 3));
+          const s0 = v128.shuffle<f64>(ai, ai, 0, 0);
+          const s1 = v128.shuffle<f64>(ai, ai, 1, 1);
+          const vj0 = v128.load(row + (<usize>j << 3));
+          g00 = f64x2.add(g00, f64x2.mul(s0, vj0));
+          g10 = f64x2.add(g10, f64x2.mul(s1, vj0));
+          if (wide) {
+            const vj1 = v128.load(row + (<usize>j << 3), 16);
+            g01 = f64x2.add(g01, f64x2.mul(s0, vj1));
+            g11 = f64x2.add(g11, f64x2.mul(s1, vj1));
+          }
+        }
+        const p0 = G + ((<usize>i * <usize>k + <usize>j) << 3);
+        const p1 = p0 + (<usize>k << 3);
+        v128.store(p0, f64x2.add(v128.load(p0), g00));
+        v128.store(p1, f64x2.add(v128.load(p1), g10));
+        if (wide) {
+          v128.store(p0, f64x2.add(v128.load(p0, 16), g01), 16);
+          v128.store(p1, f64x2.add(v128.load(p1, 16), g11), 16);
+        }
+      }
+    }
+  }
+  for (let i: i32 = 0; i < k; i++) {
+    for (let j: i32 = 0; j < i; j++) {
+      store<f64>(G + ((<usize>i * <usize>k + <usize>j) << 3), load<f64>(G + ((<usize>j * <usize>k + <usize>i) << 3)));
+    }
+  }
+}
+
+/** C (m × n) = A (m × k) · B (k × n), float64, row strides lda, ldb, ldc; n even. */
+export function gemm_nn_f64(
+  m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
+): void {
+  const sa = <usize>lda << 3;
+  const sb = <usize>ldb << 3;
+  const sc = <usize>ldc << 3;
+  for (let r: i32 = 0; r < m; r++) {
+    const c = C + <usize>r * sc;
+    memory.fill(c, 0, <usize>n << 3);
+    const a = A + <usize>r * sa;
+    for (let t: i32 = 0; t < k; t++) {
+      const av = load<f64>(a + (<usize>t << 3));
+      if (av == 0) continue;
+      const s = f64x2.splat(av);
+      const b = B + <usize>t * sb;
+      for (let j: i32 = 0; j < n; j += 2) {
+        const o = <usize>j << 3;
+        v128.store(c + o, f64x2.add(v128.load(c + o), f64x2.mul(s, v128.load(b + o))));
+      }
+    }
+  }
+}
