@@ -3,10 +3,12 @@
  * (optional dependencies, DSN presence, SSRF guards) and probe it. Never fetches data.
  */
 import { DataSourceError, ExitCode } from '../../errors/index.js';
+import type { Recipe } from '../../recipe/index.js';
 import { FailurePrefix, reportFailure } from '../exit.js';
 import type { CliIo } from '../io.js';
 import { configureCliLogging } from '../logging.js';
 import type { ValidateCommandOptions } from '../options.js';
+import { loadRecipeForCli } from '../recipe.js';
 
 interface Closable {
   close?: () => unknown;
@@ -15,10 +17,9 @@ interface Closable {
 export async function runValidate(opts: ValidateCommandOptions, io: CliIo): Promise<number> {
   configureCliLogging(io);
   // 1. Schema (no --env-var here: ${RECOTEM_RECIPE_*} must come from the real environment).
-  let recipe: Awaited<ReturnType<typeof import('../../recipe/index.js').loadRecipe>>;
+  let recipe: Recipe;
   try {
-    const { loadRecipe } = await import('../../recipe/index.js');
-    recipe = await loadRecipe(opts.recipePath, { env: opts.env });
+    recipe = await loadRecipeForCli(opts.recipePath, { env: opts.env });
   } catch (err) {
     return reportFailure(io, FailurePrefix.VALIDATION, err);
   }

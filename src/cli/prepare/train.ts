@@ -7,6 +7,7 @@ import type { TrainFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { configureCliLogging } from '../logging.js';
 import type { TrainCommandOptions } from '../options.js';
+import { loadRecipeForCli } from '../recipe.js';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -70,8 +71,7 @@ export async function prepareTrain(
   // 6. Recipe.
   let recipe: TrainCommandOptions['recipe'];
   try {
-    const { loadRecipe } = await import('../../recipe/index.js');
-    recipe = await loadRecipe(recipePath, { envVars: envVars.vars, env: io.env });
+    recipe = await loadRecipeForCli(recipePath, { envVars: envVars.vars, env: io.env });
   } catch (err) {
     return reportFailure(io, FailurePrefix.RECIPE, err);
   }
