@@ -37,9 +37,15 @@ export function loadMovielensSplit(path: string = DEFAULT_SPLIT_PATH): Movielens
     if (line === '') continue;
     const f = line.split(',');
     let u = userIndex.get(f[ui]);
-    if (u === undefined) userIndex.set(f[ui], (u = userIndex.size));
+    if (u === undefined) {
+      u = userIndex.size;
+      userIndex.set(f[ui], u);
+    }
     let i = itemIndex.get(f[ii]);
-    if (i === undefined) itemIndex.set(f[ii], (i = itemIndex.size));
+    if (i === undefined) {
+      i = itemIndex.size;
+      itemIndex.set(f[ii], i);
+    }
     const part = f[pi];
     const dst = part === 'train' ? tr : part === 'test' ? te : null;
     if (!dst) throw new Error(`${path}:${n + 1}: part must be train or test, got '${part}'`);
