@@ -37,14 +37,19 @@ export function decodeStringTable(label: string, offsets: NdArray, bytesArr: NdA
   }
   const bytes = bytesArr.data as Uint8Array;
   if (!isUtf8(bytes)) throw deserializeError(`${label}.bytes is not valid UTF-8`);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (intAt(offsets.data, 0) !== 0) throw deserializeError(`${label}.offsets must start at 0`);
   if (intAt(offsets.data, expected) !== bytes.length) {
     throw deserializeError(`${label}.offsets must end at ${bytes.length} (the byte count)`);
   }
+  // Decode the whole table once and cut it with string slices: one native call instead of one
+  // per id. Byte offsets map to UTF-16 offsets by counting lead bytes (4-byte sequences are
+  // surrogate pairs, two units).
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  const ascii = text.length === bytes.length;
   const out = new Array<string>(expected);
   const unique = new Set<string>();
   let prev = 0;
+  let prevUnit = 0;
   for (let i = 0; i < expected; i++) {
     const end = intAt(offsets.data, i + 1);
     if (end < prev || end > bytes.length)
@@ -52,11 +57,20 @@ export function decodeStringTable(label: string, offsets: NdArray, bytesArr: NdA
     if (prev < bytes.length && (bytes[prev] & 0xc0) === 0x80) {
       throw deserializeError(`${label} entry ${i} starts inside a UTF-8 sequence`);
     }
-    const s = buf.toString('utf8', prev, end);
+    let endUnit = end;
+    if (!ascii) {
+      endUnit = prevUnit;
+      for (let b = prev; b < end; b++) {
+        const byte = bytes[b];
+        if ((byte & 0xc0) !== 0x80) endUnit += byte >= 0xf0 ? 2 : 1;
+      }
+    }
+    const s = text.slice(prevUnit, endUnit);
     if (unique.has(s)) throw deserializeError(`${label} contains a duplicate id at index ${i}`);
     unique.add(s);
     out[i] = s;
     prev = end;
+    prevUnit = endUnit;
   }
   return out;
 }

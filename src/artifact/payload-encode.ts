@@ -39,27 +39,49 @@ function checkNdArray(name: string, arr: NdArray): void {
   }
 }
 
-/** UTF-8 string table: offsets (uint32, or int64 past 4 GiB of text) plus concatenated bytes. */
+/** UTF-8 length of a string, or -1 when it holds a lone surrogate (not encodable as UTF-8). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next < 0xdc00 || next > 0xdfff) return -1;
+      n += 4;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) return -1;
+    else n += 3;
+  }
+  return n;
+}
+
+/**
+ * UTF-8 string table: offsets (uint32, or int64 past 4 GiB of text) plus concatenated bytes,
+ * encoded with one native call for the whole table.
+ */
 function stringTable(label: string, ids: readonly string[]): { offsets: NdArray; bytes: NdArray } {
   const seen = new Set<string>();
+  const ends = new Float64Array(ids.length);
   let total = 0;
-  const lengths = new Float64Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (typeof id !== 'string') throw writeError(`${label}[${i}] is not a string`);
     if (seen.has(id)) throw writeError(`${label} contains the id ${JSON.stringify(id.slice(0, 64))} twice`);
     seen.add(id);
-    lengths[i] = Buffer.byteLength(id, 'utf8');
-    total += lengths[i];
+    const len = utf8Length(id);
+    if (len < 0) throw writeError(`${label}[${i}] contains a lone UTF-16 surrogate and cannot be stored as UTF-8`);
+    total += len;
+    ends[i] = total;
   }
-  const bytes = Buffer.allocUnsafe(total);
+  const bytes = Buffer.from(ids.join(''), 'utf8');
+  if (bytes.length !== total) throw writeError(`${label} did not encode to the expected UTF-8 length`);
   const wide = total > 0xffffffff;
   const offsets = wide ? new BigInt64Array(ids.length + 1) : new Uint32Array(ids.length + 1);
-  let pos = 0;
   for (let i = 0; i < ids.length; i++) {
-    pos += bytes.write(ids[i], pos, 'utf8');
-    if (wide) (offsets as BigInt64Array)[i + 1] = BigInt(pos);
-    else (offsets as Uint32Array)[i + 1] = pos;
+    if (wide) (offsets as BigInt64Array)[i + 1] = BigInt(ends[i]);
+    else (offsets as Uint32Array)[i + 1] = ends[i];
   }
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   return {

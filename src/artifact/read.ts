@@ -45,16 +45,21 @@ export function pointerContent(targetBaseName: string): Buffer {
   return bytes;
 }
 
+function overCap(uri: string, cap: number): ArtifactError {
+  return new ArtifactError(`artifact at '${uri}' exceeds cap ${cap}; refusing load`, 'read');
+}
+
 async function boundedRead(store: ByteStore, uri: string, cap: number): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await store.readBounded(uri, cap);
   } catch (err) {
     if (err instanceof ArtifactError) throw err;
+    if ((err as { kind?: unknown } | null)?.kind === 'too_large') throw overCap(uri, cap);
     const detail = err instanceof Error ? err.message : String(err);
     throw new StoreReadError(`cannot read artifact '${uri}': ${detail}`, 'read', { cause: err });
   }
-  if (bytes.length > cap) throw new ArtifactError(`artifact at '${uri}' exceeds cap ${cap}; refusing load`, 'read');
+  if (bytes.length > cap) throw overCap(uri, cap);
   return bytes;
 }
 

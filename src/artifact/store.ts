@@ -16,8 +16,9 @@ export interface StoreStat {
 export interface ByteStore {
   /**
    * Read at most `cap + 1` bytes from the start of the object, so the caller can tell "exactly at
-   * the cap" from "over the cap" without ever holding more. Missing objects reject with an error
-   * whose `code` is `ENOENT`.
+   * the cap" from "over the cap" without ever holding more (rejecting with an error whose `kind`
+   * is `too_large` is accepted too). Missing objects reject with an error whose `code` is
+   * `ENOENT` or whose `kind` is `not_found`.
    */
   readBounded(uri: string, cap: number): Promise<Buffer>;
   /** Replace the object in one step: readers see the old or the new bytes, never a mix. */
@@ -71,9 +72,16 @@ export function storeFor(uri: string, override?: ByteStore): ByteStore {
 /** True for "object does not exist" errors from the filesystem or an object store. */
 export function isNotFound(err: unknown): boolean {
   if (err === null || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; name?: unknown; statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const e = err as {
+    code?: unknown;
+    kind?: unknown;
+    name?: unknown;
+    statusCode?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
   return (
     e.code === 'ENOENT' ||
+    e.kind === 'not_found' ||
     e.code === 'NoSuchKey' ||
     e.code === 'NotFound' ||
     e.name === 'NoSuchKey' ||

@@ -98,6 +98,20 @@ describe('RTPK/1 round trip', () => {
     expect(d.arrays.popularity.data.length).toBe(0);
   });
 
+  it('cuts id tables correctly around 2-, 3- and 4-byte characters', () => {
+    const userIds = ['😀', 'a😀b', '', 'ü', '𝄞𝄞', 'plain', '中文'];
+    const nU = userIds.length;
+    const p = encodePayload({ ...samplePayloadInput(), userIds, seen: csrFromCoo(nU, 4, [0, nU - 1], [0, 3]) });
+    expect(decodePayload(p).userIds).toEqual(userIds);
+    // Lone surrogates have no UTF-8 form; storing U+FFFD instead could create duplicates.
+    for (const bad of ['lone\ud800x', 'end\ud800', '\udc00start']) {
+      const ids = [...userIds.slice(0, -1), bad];
+      expect(() => encodePayload({ ...samplePayloadInput(), userIds: ids, seen: csrFromCoo(nU, 4, [], []) })).toThrow(
+        /user ids\[6\] contains a lone UTF-16 surrogate/,
+      );
+    }
+  });
+
   it('writes non-finite params as null', () => {
     const p = encodePayload({ ...samplePayloadInput(), params: { a: Number.NaN, b: Number.POSITIVE_INFINITY, c: 1 } });
     expect(decodePayload(p).params).toEqual({ a: null, b: null, c: 1 });

@@ -373,6 +373,23 @@ describe('remote stores through the injected factory', () => {
     expect(werr).toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('accepts classified store errors: kind too_large is the cap error, kind not_found a missing target', async () => {
+    const classified = (kind: string) => Object.assign(new Error(`store says ${kind}`), { kind });
+    const store = memoryStore();
+    store.objects.set('s3://b/p.recotem', Buffer.from('t.recotem\n'));
+    store.readBounded = async (uri, cap) => {
+      if (uri.endsWith('big.recotem')) throw classified('too_large');
+      const b = store.objects.get(uri);
+      if (!b) throw classified('not_found');
+      return b.subarray(0, cap + 1);
+    };
+    setRemoteStoreFactory(() => store);
+    const big = await rejection(readArtifactBytes('s3://b/big.recotem', { artifactCap: 10 }));
+    expect(big.message).toBe("artifact at 's3://b/big.recotem' exceeds cap 10; refusing load");
+    const missing = await rejection(readArtifactBytes('s3://b/p.recotem'));
+    expect(missing.message).toBe("pointer 's3://b/p.recotem' references missing artifact 't.recotem'");
+  });
+
   it('backend write failures become write errors', async () => {
     const store = memoryStore();
     store.writeAtomic = async () => {
