@@ -5,7 +5,8 @@
  *  - user side (Woodbury identity): P = (I − Xᵀ(reg·I_U + XXᵀ)⁻¹X)/reg needs only a U × U inverse,
  *    far cheaper when there are fewer users than items.
  */
-import type { CsrMatrix } from '../linalg/csr.js';
+import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { releaseShared, sharedF64 } from '../linalg/resident.js';
 import { getLogger } from '../log/index.js';
 import { readNumber } from './hyperparams.js';
 import {
@@ -16,6 +17,7 @@ import {
   scoreKnownUsers,
   scoreProfile,
 } from './item-scoring.js';
+import { easeRows } from './similarity/ease-rows.js';
 import { spdInverseInPlace } from './similarity/spd-inverse.js';
 import type {
   FitOptions,
@@ -76,78 +78,63 @@ export function easeWeightsByItems(X: CsrMatrix, reg: number): Float32Array {
   return weightsFromInverse(G, n);
 }
 
-/** User-side route (Woodbury): Q = Xᵀ·M·X with M = (reg·I_U + XXᵀ)⁻¹, W[i,j] = Q[i,j]/(1 − Q[j,j]). */
-export function easeWeightsByUsers(X: CsrMatrix, reg: number): Float32Array {
+/**
+ * User-side route (Woodbury): Q = Xᵀ·M·X with M = (reg·I_U + XXᵀ)⁻¹, W[i,j] = Q[i,j]/(1 − Q[j,j]).
+ */
+export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1): Promise<Float32Array> {
   const U = X.rows;
   const I = X.cols;
   const { indptr, indices, data } = X;
-  // Column view of X (users of each item) with float64 values.
-  const colPtr = new Int32Array(I + 1);
-  for (let p = 0; p < indptr[U]; p++) colPtr[indices[p] + 1]++;
-  for (let i = 0; i < I; i++) colPtr[i + 1] += colPtr[i];
-  const fill = colPtr.slice(0, I);
-  const colUsers = new Int32Array(indptr[U]);
-  const colVals = new Float64Array(indptr[U]);
-  for (let u = 0; u < U; u++) {
-    for (let p = indptr[u]; p < indptr[u + 1]; p++) {
-      const at = fill[indices[p]]++;
-      colUsers[at] = u;
-      colVals[at] = data[p];
-    }
-  }
-  // M = (reg·I + XXᵀ)⁻¹.
+  const Xt = transpose(X);
+  // M = (reg·I + XXᵀ)⁻¹: pairs of users sharing an item.
   const M = new Float64Array(U * U);
   for (let i = 0; i < I; i++) {
-    for (let p = colPtr[i]; p < colPtr[i + 1]; p++) {
-      const ru = colUsers[p] * U;
-      const xu = colVals[p];
-      for (let q = colPtr[i]; q < colPtr[i + 1]; q++) M[ru + colUsers[q]] += xu * colVals[q];
+    for (let p = Xt.indptr[i]; p < Xt.indptr[i + 1]; p++) {
+      const ru = Xt.indices[p] * U;
+      const xu = Xt.data[p];
+      for (let q = Xt.indptr[i]; q < Xt.indptr[i + 1]; q++) M[ru + Xt.indices[q]] += xu * Xt.data[q];
     }
   }
   for (let u = 0; u < U; u++) M[u * U + u] += reg;
   spdInverseInPlace(M, U);
-  // Y = M·X (U × I, row-major).
-  const Y = new Float64Array(U * I);
-  for (let u = 0; u < U; u++) {
-    const ru = u * I;
-    const mu = u * U;
-    for (let v = 0; v < U; v++) {
-      const m = M[mu + v];
-      if (m === 0) continue;
-      for (let p = indptr[v]; p < indptr[v + 1]; p++) Y[ru + indices[p]] += m * data[p];
+  // Y = M·X (U × I, row-major), in shared memory when rows of W are computed on workers.
+  const Y = threads > 1 ? sharedF64(U * I) : new Float64Array(U * I);
+  try {
+    Y.fill(0);
+    for (let u = 0; u < U; u++) {
+      const ru = u * I;
+      const mu = u * U;
+      for (let v = 0; v < U; v++) {
+        const m = M[mu + v];
+        if (m === 0) continue;
+        for (let p = indptr[v]; p < indptr[v + 1]; p++) Y[ru + indices[p]] += m * data[p];
+      }
     }
-  }
-  // 1/(1 − Q[j,j]) with Q[j,j] = Σ_u X[u,j]·Y[u,j].
-  const scale = new Float64Array(I);
-  for (let j = 0; j < I; j++) {
-    let q = 0;
-    for (let p = colPtr[j]; p < colPtr[j + 1]; p++) q += colVals[p] * Y[colUsers[p] * I + j];
-    scale[j] = 1 / (1 - q);
-  }
-  const W = new Float32Array(I * I);
-  const row = new Float64Array(I);
-  for (let i = 0; i < I; i++) {
-    row.fill(0);
-    for (let p = colPtr[i]; p < colPtr[i + 1]; p++) {
-      const x = colVals[p];
-      const ry = colUsers[p] * I;
-      for (let j = 0; j < I; j++) row[j] += x * Y[ry + j];
+    // 1/(1 − Q[j,j]) with Q[j,j] = Σ_u X[u,j]·Y[u,j].
+    const scale = new Float64Array(I);
+    for (let j = 0; j < I; j++) {
+      let q = 0;
+      for (let p = Xt.indptr[j]; p < Xt.indptr[j + 1]; p++) q += Xt.data[p] * Y[Xt.indices[p] * I + j];
+      scale[j] = 1 / (1 - q);
     }
-    const r = i * I;
-    for (let j = 0; j < I; j++) W[r + j] = row[j] * scale[j];
-    W[r + i] = 0;
+    return await easeRows(
+      { xtIndptr: Xt.indptr, xtIndices: Xt.indices, xtData: Xt.data, nUsers: U, Y, scale, nItems: I },
+      threads,
+    );
+  } finally {
+    if (threads > 1) releaseShared(Y);
   }
-  return W;
 }
 
-export function computeDenseSlimWeights(
+export async function computeDenseSlimWeights(
   X: CsrMatrix,
   params: Params,
+  threads = 1,
   route: EaseRoute = chooseEaseRoute(X),
-): Float32Array {
+): Promise<Float32Array> {
   const reg = readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
-  log.debug('dense_slim_route', { route, n_users: X.rows, n_items: X.cols });
-  return route === 'users' ? easeWeightsByUsers(X, reg) : easeWeightsByItems(X, reg);
+  log.debug('dense_slim_route', { route, n_users: X.rows, n_items: X.cols, threads });
+  return route === 'users' ? easeWeightsByUsers(X, reg, threads) : easeWeightsByItems(X, reg);
 }
 
 export class DenseSLIMRecommender implements Recommender {
@@ -167,8 +154,9 @@ export class DenseSLIMRecommender implements Recommender {
     this.nItems = trainMatrix.cols;
   }
 
-  async fit(_opts: FitOptions = {}): Promise<void> {
-    this.weights = { kind: 'dense', n: this.nItems, W: computeDenseSlimWeights(this.trainMatrix, this.params) };
+  async fit(opts: FitOptions = {}): Promise<void> {
+    const W = await computeDenseSlimWeights(this.trainMatrix, this.params, opts.threads ?? 1);
+    this.weights = { kind: 'dense', n: this.nItems, W };
   }
 
   /** Row-major nItems × nItems W (null before `fit`). */

@@ -85,18 +85,19 @@ describe('DenseSLIM weights', () => {
     expectClose(easeWeightsByItems(X, 3), naiveEase(X, 3), 1e-5);
   });
 
-  it('user route (Woodbury) matches a naive inverse (fewer users than items)', () => {
+  it('user route (Woodbury) matches a naive inverse (fewer users than items)', async () => {
     const X = randomCounts(9, 30, 0.3, 22, 3);
     expect(chooseEaseRoute(X)).toBe('users');
-    expectClose(easeWeightsByUsers(X, 2), naiveEase(X, 2), 1e-5);
+    expectClose(await easeWeightsByUsers(X, 2), naiveEase(X, 2), 1e-5);
   });
 
-  it('both routes agree on the same matrix, including empty users and items', () => {
+  it('both routes agree on the same matrix, including empty users and items', async () => {
     const X = randomCounts(20, 20, 0.15, 23, 2);
     const a = easeWeightsByItems(X, 10);
-    const b = easeWeightsByUsers(X, 10);
+    const b = await easeWeightsByUsers(X, 10);
     expectClose(a, b, 1e-5);
-    expectClose(computeDenseSlimWeights(X, { reg: 10 }), a, 1e-5);
+    expectClose(await computeDenseSlimWeights(X, { reg: 10 }), a, 1e-5);
+    expectClose(await computeDenseSlimWeights(X, { reg: 10 }, 2, 'users'), a, 1e-5);
   });
 });
 
