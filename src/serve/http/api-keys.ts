@@ -1,0 +1,96 @@
+/**
+ * API-key verification (serving-runtime.md §4.2). The header is hashed with the scrypt digest of
+ * §4.1 and compared in constant time with every configured digest, never stopping at the first
+ * match; every rejection path hashes once too, so all outcomes cost about the same.
+ */
+import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { getLogger } from '../../log/index.js';
+import type { ApiKeyDigest } from '../settings.js';
+
+const log = getLogger('recotem.serve.auth');
+
+export const API_KEY_MAX_CHARS = 256;
+export const API_KEY_MIN_CHARS = 32;
+const SALT = Buffer.from('recotem.api-key.v1', 'ascii');
+const DUMMY = '\0'.repeat(API_KEY_MAX_CHARS);
+
+/** scrypt(N=2, r=8, p=1, dkLen=32) of the UTF-8 plaintext: the stored digest of an API key. */
+export function apiKeyDigest(plaintext: string): Buffer {
+  return scryptSync(Buffer.from(plaintext, 'utf8'), SALT, 32, { N: 2, r: 8, p: 1 });
+}
+
+export type AuthOutcome =
+  | { ok: true; kid: string }
+  | { ok: false; code: 'MISSING_API_KEY' | 'INVALID_API_KEY'; detail: string };
+
+export type BypassMode = 'insecure_no_auth' | 'loopback_no_keys';
+
+/** A set of recently seen client hosts with least-recently-used eviction. */
+class RecentHosts {
+  private readonly hosts = new Map<string, true>();
+  constructor(private readonly capacity: number) {}
+
+  /** True when the host was not in the set (it is now, as the most recent). */
+  touch(host: string): boolean {
+    const known = this.hosts.delete(host);
+    this.hosts.set(host, true);
+    if (!known && this.hosts.size > this.capacity) {
+      const oldest = this.hosts.keys().next().value as string;
+      this.hosts.delete(oldest);
+    }
+    return !known;
+  }
+}
+
+export class ApiKeyVerifier {
+  private readonly digests: { kid: string; digest: Buffer }[];
+  private readonly bypassMode: BypassMode | null;
+  private readonly firstSeen = new RecentHosts(1024);
+
+  constructor(keys: readonly ApiKeyDigest[], insecureNoAuth: boolean) {
+    this.digests = insecureNoAuth ? [] : keys.map((k) => ({ kid: k.kid, digest: Buffer.from(k.digestHex, 'hex') }));
+    this.bypassMode = insecureNoAuth ? 'insecure_no_auth' : this.digests.length === 0 ? 'loopback_no_keys' : null;
+  }
+
+  get enabled(): boolean {
+    return this.bypassMode === null;
+  }
+
+  verify(header: string | string[] | undefined, path: string, clientHost: string): AuthOutcome {
+    if (this.bypassMode !== null) {
+      const fields = { client_host: clientHost, path, mode: this.bypassMode };
+      if (log.isLevelEnabled('debug')) log.debug('auth_anonymous_bypass', fields);
+      if (this.firstSeen.touch(clientHost)) log.info('auth_anonymous_bypass_first_seen', fields);
+      return { ok: true, kid: 'anonymous' };
+    }
+    // Node joins repeated headers with ", "; a list only appears for set-cookie, but be safe.
+    const value = Array.isArray(header) ? header.join(', ') : header;
+    if (value === undefined) {
+      apiKeyDigest(DUMMY);
+      log.warn('auth_missing_header', { path });
+      return { ok: false, code: 'MISSING_API_KEY', detail: 'X-API-Key header required' };
+    }
+    if (value.length > API_KEY_MAX_CHARS) {
+      apiKeyDigest(DUMMY);
+      log.warn('auth_oversized_header', { path, length: value.length, cap: API_KEY_MAX_CHARS });
+      return { ok: false, code: 'INVALID_API_KEY', detail: 'Invalid API key' };
+    }
+    if (value.length < API_KEY_MIN_CHARS) {
+      apiKeyDigest(DUMMY);
+      log.warn('auth_short_key_rejected', { path, length: value.length, min_len: API_KEY_MIN_CHARS });
+      return { ok: false, code: 'INVALID_API_KEY', detail: 'Invalid API key' };
+    }
+    const candidate = apiKeyDigest(value);
+    let matched: string | null = null;
+    for (const { kid, digest } of this.digests) {
+      // Visit every key; remember only the first match.
+      const equal = timingSafeEqual(candidate, digest);
+      if (equal && matched === null) matched = kid;
+    }
+    if (matched === null) {
+      log.warn('auth_invalid_key', { path });
+      return { ok: false, code: 'INVALID_API_KEY', detail: 'Invalid API key' };
+    }
+    return { ok: true, kid: matched };
+  }
+}

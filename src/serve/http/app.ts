@@ -1,0 +1,75 @@
+/**
+ * The Fastify application: plugins in the order of serving-api.md §2 (request id → CORS → host
+ * allow-list → routing → auth → body → validation → handler), each concern in its own plugin.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isDevEnv } from '../settings.js';
+import { ApiKeyVerifier } from './api-keys.js';
+import type { ServerContext } from './context.js';
+import { sendNotFound } from './errors.js';
+import { corsPlugin } from './plugins/cors.js';
+import { BODY_LIMIT_BYTES, errorsPlugin } from './plugins/errors.js';
+import { hostPlugin } from './plugins/host.js';
+import { registerDocsRoutes, registerOpenApi } from './plugins/openapi.js';
+import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { healthRoutes } from './routes/health.js';
+import { verbRoutes } from './routes/verbs.js';
+
+/** Paths the server knows and the methods each serves, for telling 405 from 404. */
+export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean }) {
+  const get = ['GET', 'HEAD'];
+  const exact = new Map<string, readonly string[]>([
+    ['/v1/recipes', get],
+    ['/v1/health', get],
+    ['/v1/health/details', get],
+    ['/health', get],
+    ['/health/details', get],
+  ]);
+  if (opts.metrics) exact.set('/v1/metrics', get);
+  if (opts.docs) for (const p of ['/docs', '/redoc', '/openapi.json']) exact.set(p, get);
+  const recipeSegment = /^\/v1\/recipes\/[^/]+$/;
+  return (path: string): readonly string[] | null => {
+    const known = exact.get(path);
+    if (known) return known;
+    if (recipeSegment.test(path)) return ['GET', 'HEAD', 'POST'];
+    return null;
+  };
+}
+
+export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+  const docs = isDevEnv(ctx.settings.env);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Keep-alive sockets are closed promptly on shutdown (the drain closes idle ones itself).
+    forceCloseConnections: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 4096 },
+    // Malformed URL escapes: treat like an unknown route, still with a request id.
+    frameworkErrors: (_err, request, reply) => {
+      reply.header('x-request-id', resolveRequestId(request.headers['x-request-id']));
+      sendNotFound(reply);
+    },
+  });
+  // Validation is done by the routes themselves (with zod); response schemas exist for the
+  // OpenAPI document only, so serialisation stays a plain JSON.stringify.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
+  await app.register(requestIdPlugin);
+  if (ctx.settings.allowedOrigins.length > 0)
+    await app.register(corsPlugin, { allowedOrigins: ctx.settings.allowedOrigins });
+  await app.register(hostPlugin, { allowedHosts: ctx.settings.allowedHosts });
+  await app.register(errorsPlugin, {
+    metrics: ctx.metrics,
+    methodsForPath: methodsForPathFactory({ metrics: ctx.metrics.requestMetricsEnabled, docs }),
+  });
+  if (docs) await registerOpenApi(app, ctx.version);
+  await app.register(healthRoutes, { ctx });
+  await app.register(discoveryRoutes, { ctx, verifier });
+  await app.register(verbRoutes, { ctx, verifier });
+  if (docs) registerDocsRoutes(app);
+  return app;
+}

@@ -1,0 +1,22 @@
+/**
+ * API-key authentication as an encapsulated onRequest hook: it runs after routing (404/405 come
+ * first) and before the body is read, so unauthenticated callers never reach JSON decoding or
+ * validation (serving-api.md §2, Improve). 401 bodies carry no WWW-Authenticate header.
+ */
+import type { FastifyInstance } from 'fastify';
+import { addLogContext } from '../../../log/index.js';
+import type { ApiKeyVerifier } from '../api-keys.js';
+
+export function installAuth(app: FastifyInstance, verifier: ApiKeyVerifier): void {
+  app.addHook('onRequest', (request, reply, next) => {
+    const q = request.url.indexOf('?');
+    const path = q === -1 ? request.url : request.url.slice(0, q);
+    const outcome = verifier.verify(request.headers['x-api-key'], path, request.ip);
+    if (outcome.ok) {
+      request.kid = outcome.kid;
+      addLogContext({ kid: outcome.kid });
+      return next();
+    }
+    reply.code(401).type('application/json').send({ detail: outcome.detail, code: outcome.code });
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * OpenAPI document and docs page, registered only in development environments (serving-api.md
+ * §1.2). GET routes contribute their own zod response schemas; the four verbs share one router
+ * entry, so their operations are added here from the same zod request/response schemas.
+ */
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  BatchRecommendRelatedRequest,
+  BatchRecommendRequest,
+  BatchResponse,
+  ErrorResponse,
+  RecommendRelatedRequest,
+  RecommendRequest,
+  RecommendResponse,
+  ValidationErrorResponse,
+  type Verb,
+} from '../schemas.js';
+
+type JsonObject = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as JsonObject;
+}
+
+function content(schema: JsonObject): JsonObject {
+  return { 'application/json': { schema } };
+}
+
+function verbOperation(verb: Verb, request: z.ZodType, response: z.ZodType, statuses: number[]): JsonObject {
+  const responses: JsonObject = {
+    200: {
+      description: 'Ranked items',
+      headers: {
+        'X-Request-ID': { schema: { type: 'string' } },
+        'X-Recotem-Model-Version': { schema: { type: 'string' } },
+        ...(verb.startsWith('batch') ? {} : { 'X-Recotem-Items-Degraded': { schema: { type: 'integer' } } }),
+      },
+      content: content(jsonSchema(response, 'output')),
+    },
+  };
+  for (const status of statuses) {
+    responses[status] = {
+      description: status === 422 ? 'Validation error' : 'Error',
+      content: content(jsonSchema(status === 422 ? ValidationErrorResponse : ErrorResponse, 'output')),
+    };
+  }
+  return {
+    tags: ['recommendations'],
+    operationId: verb.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase()),
+    parameters: [
+      { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+    ],
+    security: [{ apiKey: [] }],
+    requestBody: { required: true, content: content(jsonSchema(request, 'input')) },
+    responses,
+  };
+}
+
+function addVerbPaths(document: JsonObject): JsonObject {
+  const single = [401, 404, 422, 500, 503];
+  const batch = [401, 404, 422, 503];
+  const paths = (document.paths ?? {}) as JsonObject;
+  paths['/v1/recipes/{name}:recommend'] = {
+    post: verbOperation('recommend', RecommendRequest, RecommendResponse, single),
+  };
+  paths['/v1/recipes/{name}:recommend-related'] = {
+    post: verbOperation('recommend-related', RecommendRelatedRequest, RecommendResponse, single),
+  };
+  paths['/v1/recipes/{name}:batch-recommend'] = {
+    post: verbOperation('batch-recommend', BatchRecommendRequest, BatchResponse, batch),
+  };
+  paths['/v1/recipes/{name}:batch-recommend-related'] = {
+    post: verbOperation('batch-recommend-related', BatchRecommendRelatedRequest, BatchResponse, batch),
+  };
+  return { ...document, paths };
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Recotem Inference API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}code{background:#eee;padding:0 .2rem}
+pre{background:#f6f6f6;padding:.5rem;overflow:auto}h2{margin-top:2rem}</style></head>
+<body><h1>Recotem Inference API</h1><p>Machine-readable document: <a href="/openapi.json">/openapi.json</a></p>
+<div id="ops">Loading…</div>
+<script>
+fetch('/openapi.json').then(r => r.json()).then(doc => {
+  const out = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const body = op.requestBody ? JSON.stringify(op.requestBody.content['application/json'].schema, null, 2) : '';
+      out.push('<h2><code>' + method.toUpperCase() + ' ' + path + '</code></h2>' + (op.summary ? '<p>' + op.summary + '</p>' : '') +
+        (body ? '<pre>' + body.replace(/</g, '&lt;') + '</pre>' : '') +
+        '<p>Responses: ' + Object.keys(op.responses).join(', ') + '</p>');
+    }
+  }
+  document.getElementById('ops').innerHTML = out.join('');
+});
+</script></body></html>`;
+
+/** Register the document generator; call before any route is added. */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Recotem Inference API', version },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (doc) => addVerbPaths(jsonSchemaTransformObject(doc) as JsonObject) as never,
+  });
+}
+
+/** `/openapi.json`, `/docs` and `/redoc`; registered after the routes. */
+export function registerDocsRoutes(app: FastifyInstance): void {
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  for (const path of ['/docs', '/redoc']) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(DOCS_PAGE),
+    );
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Request-ID layer (serving-api.md §3.1): accept a well-formed incoming `X-Request-ID`, otherwise
+ * mint 12 hex characters; echo it on every response and bind it into the log context for exactly
+ * the lifetime of the request.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { withLogContext } from '../../../log/index.js';
+import { globalPlugin } from './global.js';
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function resolveRequestId(incoming: string | string[] | undefined): string {
+  if (typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) return incoming;
+  return randomUUID().replace(/-/g, '').slice(0, 12);
+}
+
+export const requestIdPlugin = globalPlugin('recotem-request-id', (app, _opts, done) => {
+  app.decorateRequest('requestId', '');
+  app.decorateRequest('kid', null);
+  app.decorateRequest('startedAt', 0);
+  app.addHook('onRequest', (request, reply, next) => {
+    request.startedAt = performance.now();
+    const id = resolveRequestId(request.headers['x-request-id']);
+    request.requestId = id;
+    reply.header('x-request-id', id);
+    // Everything after this hook (parsing, handlers, error handler) runs inside the scope.
+    withLogContext({ request_id: id }, next);
+  });
+  done();
+});

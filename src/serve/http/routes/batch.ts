@@ -1,0 +1,215 @@
+/**
+ * Batch verbs (serving-api.md §6): elements are validated one by one, the aggregate limit cap is
+ * enforced in input order, and every element gets exactly one result entry. All known users of a
+ * call are ranked in one scoring job (one matrix product instead of N vector products).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorClassName, isFatalRuntimeError } from '../../../errors/index.js';
+import { getLogger } from '../../../log/index.js';
+import type { ProfileJob } from '../../scoring/executor.js';
+import { ModelLayoutError } from '../../scoring/model.js';
+import { profileFromSeeds } from '../../scoring/rank.js';
+import type { TopK } from '../../scoring/topk.js';
+import type { ServerContext } from '../context.js';
+import { buildItems, type ResponseItem } from '../items.js';
+import { recordVerbOutcome } from '../plugins/verb-metrics.js';
+import {
+  AGGREGATE_LIMIT_CAP,
+  type BatchRequest,
+  type ErrorCode,
+  RecommendRelatedRequest,
+  RecommendRequest,
+  type Verb,
+} from '../schemas.js';
+import { elementErrorMessage, toValidationItems } from '../validation.js';
+import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader } from './common.js';
+
+const log = getLogger('recotem.serve.http');
+
+type BatchResult =
+  | { index: number; status: 'ok'; items: ResponseItem[] }
+  | { index: number; status: 'error'; error: { code: ErrorCode; message: string } };
+
+const INTERNAL = 'internal error';
+
+class BatchCollector {
+  readonly results: BatchResult[];
+  private aggregate = 0;
+  fallback = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly request: FastifyRequest,
+    size: number,
+  ) {
+    this.results = new Array(size);
+  }
+
+  fail(index: number, code: ErrorCode, message: string): void {
+    this.results[index] = { index, status: 'error', error: { code, message } };
+    const call = this.request.verbCall!;
+    this.ctx.metrics.recordBatchElementError(call.recipeLabel, call.verb, code);
+  }
+
+  /** Validate one element; null when it failed (its error entry is already recorded). */
+  validate<T extends { limit: number }>(
+    index: number,
+    element: unknown,
+    schema: typeof RecommendRequest | typeof RecommendRelatedRequest,
+  ): T | null {
+    if (element === null || typeof element !== 'object' || Array.isArray(element)) {
+      this.fail(index, 'VALIDATION_ERROR', 'request must be an object');
+      return null;
+    }
+    const parsed = schema.safeParse(element);
+    if (!parsed.success) {
+      const items = toValidationItems(parsed.error, element, []);
+      log.warn('batch_element_validation_failed', { idx: index, errors: items.slice(0, 10) });
+      this.fail(index, 'VALIDATION_ERROR', elementErrorMessage(items));
+      return null;
+    }
+    const value = parsed.data as unknown as T;
+    if (this.aggregate + value.limit > AGGREGATE_LIMIT_CAP) {
+      this.fail(index, 'VALIDATION_ERROR', `aggregate limit cap exceeded: ${AGGREGATE_LIMIT_CAP}`);
+      return null;
+    }
+    this.aggregate += value.limit;
+    return value;
+  }
+
+  succeed(index: number, loaded: LoadedEntry, top: TopK, exclude: string[] | null, withMetadata: boolean): void {
+    const set = exclude && exclude.length > 0 ? new Set(exclude) : null;
+    const built = buildItems(top, loaded.model.itemIds, set, withMetadata ? loaded.entry.metadataIndex : null);
+    this.fallback += built.fallback;
+    this.dropped += built.dropped;
+    this.results[index] = { index, status: 'ok', items: built.items };
+  }
+
+  elementError(index: number, err: unknown): void {
+    if (isFatalRuntimeError(err)) throw err;
+    if (err instanceof ModelLayoutError) {
+      const recipe = this.request.verbCall!.name;
+      this.ctx.metrics.layoutUnexpected.inc({ recipe });
+      log.error('recommender_layout_unexpected', { recipe, idx: index, error: err.message });
+    }
+    log.error('batch_element_error', { idx: index, exc_type: errorClassName(err) });
+    this.fail(index, 'INTERNAL_ERROR', INTERNAL);
+  }
+
+  respond(reply: FastifyReply, loaded: LoadedEntry) {
+    recordDegraded(this.request, this.ctx.metrics, this);
+    setModelVersionHeader(reply, loaded.version);
+    recordVerbOutcome(this.request, this.ctx.metrics, 'ok', false);
+    return {
+      request_id: this.request.requestId,
+      recipe: loaded.entry.name,
+      model_version: loaded.version,
+      results: this.results,
+    };
+  }
+}
+
+function start(ctx: ServerContext, request: FastifyRequest, name: string, verb: Verb) {
+  const body = request.body as BatchRequest;
+  const loaded = resolveEntry(ctx.registry, name);
+  ctx.metrics.recordBatchSize(request.verbCall!.recipeLabel, verb, body.requests.length);
+  return { body, loaded, collector: new BatchCollector(ctx, request, body.requests.length) };
+}
+
+export async function handleBatchRecommend(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+) {
+  const { body, loaded, collector } = start(ctx, request, name, 'batch-recommend');
+  const { entry, model } = loaded;
+  const positions: number[] = [];
+  const users: number[] = [];
+  const limits: number[] = [];
+  const excludes: (string[] | null)[] = [];
+  body.requests.forEach((element, index) => {
+    const value = collector.validate<RecommendRequest>(index, element, RecommendRequest);
+    if (value === null) return;
+    const u = model.userIndex.get(value.user_id);
+    if (u === undefined) {
+      if (entry.serving.unknownUser === 'popular' && entry.popularRanking !== null) {
+        const cut = Math.min(value.limit, entry.popularRanking.indices.length);
+        const top = {
+          indices: entry.popularRanking.indices.subarray(0, cut),
+          scores: entry.popularRanking.scores.subarray(0, cut),
+        };
+        collector.succeed(index, loaded, top, value.exclude_items, body.include_metadata);
+      } else {
+        collector.fail(index, 'UNKNOWN_USER', 'user not seen during training');
+      }
+      return;
+    }
+    positions.push(index);
+    users.push(u);
+    limits.push(value.limit);
+    excludes.push(value.exclude_items);
+  });
+  if (positions.length > 0) {
+    let tops: TopK[] | null = null;
+    let failure: unknown = null;
+    try {
+      tops = await ctx.executor.rankKnownUsers(entry.modelKey, model, Int32Array.from(users), Int32Array.from(limits));
+    } catch (err) {
+      failure = err;
+    }
+    for (let j = 0; j < positions.length; j++) {
+      if (tops === null) collector.elementError(positions[j], failure);
+      else collector.succeed(positions[j], loaded, tops[j], excludes[j], body.include_metadata);
+    }
+  }
+  return collector.respond(reply, loaded);
+}
+
+export async function handleBatchRecommendRelated(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+) {
+  const { body, loaded, collector } = start(ctx, request, name, 'batch-recommend-related');
+  const { entry, model } = loaded;
+  const positions: number[] = [];
+  const jobs: ProfileJob[] = [];
+  const excludes: (string[] | null)[] = [];
+  body.requests.forEach((element, index) => {
+    const value = collector.validate<RecommendRelatedRequest>(index, element, RecommendRelatedRequest);
+    if (value === null) return;
+    const profile = profileFromSeeds(value.seed_items, model.itemIndex);
+    if (profile.items.length === 0) {
+      collector.fail(index, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
+      return;
+    }
+    positions.push(index);
+    jobs.push({ ...profile, limit: value.limit });
+    excludes.push(value.exclude_items);
+  });
+  if (jobs.length > 0) {
+    let results: (TopK | Error)[];
+    try {
+      results = await ctx.executor.rankProfiles(entry.modelKey, model, jobs);
+    } catch (err) {
+      results = jobs.map(() => (err instanceof Error ? err : new Error(String(err))));
+      if (isFatalRuntimeError(err)) throw err;
+    }
+    for (let j = 0; j < positions.length; j++) {
+      const result = results[j];
+      if (result instanceof Error) {
+        if (result.name === 'FoldInUnsupportedError')
+          log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
+        collector.elementError(positions[j], result);
+      } else if (result.indices.length === 0) {
+        collector.fail(positions[j], 'NO_CANDIDATES', 'no candidates produced by ranker');
+      } else {
+        collector.succeed(positions[j], loaded, result, excludes[j], body.include_metadata);
+      }
+    }
+  }
+  return collector.respond(reply, loaded);
+}

@@ -1,0 +1,61 @@
+/**
+ * Where ranking runs. The inline executor scores on the event loop; the thread pool
+ * (./pool.ts) scores in worker threads that map the same shared model memory. Models are
+ * attached under a key unique to one load, so a job always finishes on the model it started with
+ * even if a hot-swap replaces the registry entry meanwhile.
+ */
+import { isFatalRuntimeError } from '../../errors/index.js';
+import type { ServingModel } from './model.js';
+import { RankScratch, rankKnownUsers, rankProfile } from './rank.js';
+import type { TopK } from './topk.js';
+
+export interface ProfileJob {
+  items: Int32Array;
+  weights: Float32Array;
+  limit: number;
+}
+
+/** Per-profile outcome: a ranking, or the error that profile's scoring raised. */
+export type ProfileResult = TopK | Error;
+
+export interface ScoringExecutor {
+  readonly kind: 'inline' | 'threads';
+  /** Make a model available to every scoring thread (idempotent per key). */
+  attach(key: string, model: ServingModel): Promise<void>;
+  /** Release a model; jobs already running on it finish first. */
+  detach(key: string): void;
+  rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]>;
+  rankProfiles(key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]>;
+  close(): Promise<void>;
+}
+
+/** Run profile jobs one by one, keeping each failure to its own slot. */
+export function runProfiles(model: ServingModel, profiles: readonly ProfileJob[]): ProfileResult[] {
+  return profiles.map((p) => {
+    try {
+      return rankProfile(model.recommender, model.seen, p.items, p.weights, p.limit);
+    } catch (err) {
+      if (isFatalRuntimeError(err)) throw err;
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  });
+}
+
+export class InlineExecutor implements ScoringExecutor {
+  readonly kind = 'inline' as const;
+  private readonly scratch = new RankScratch();
+
+  async attach(): Promise<void> {}
+
+  detach(): void {}
+
+  async rankKnownUsers(_key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
+  }
+
+  async rankProfiles(_key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
+    return runProfiles(model, profiles);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,34 @@
+/**
+ * A decoded model as the server holds it: the recommender, the id tables and the seen matrix.
+ * Arrays live in SharedArrayBuffers when scoring runs in worker threads, so every thread reads
+ * the same memory and a model is never copied per request.
+ */
+import type { CanonicalClass, Recommender, SavedModel } from '../../algorithms/types.js';
+import type { CsrMatrix } from '../../linalg/csr.js';
+
+export interface ServingModel {
+  readonly algorithm: CanonicalClass;
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly userIds: readonly string[];
+  readonly itemIds: readonly string[];
+  readonly userIndex: ReadonlyMap<string, number>;
+  readonly itemIndex: ReadonlyMap<string, number>;
+  /** Training interactions, users × items: the mask for known users. */
+  readonly seen: CsrMatrix;
+  readonly recommender: Recommender;
+  /** What the recommender was rebuilt from; shipped to scoring threads. */
+  readonly saved: SavedModel;
+}
+
+/** Map each id to its position. Ids are unique (the artifact reader rejects duplicates). */
+export function indexIds(ids: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+  return index;
+}
+
+/** A model invariant failed while scoring (the TS counterpart of the "layout unexpected" branch). */
+export class ModelLayoutError extends Error {
+  override name = 'ModelLayoutError';
+}

@@ -1,0 +1,112 @@
+/**
+ * Ranking for known users and for ad-hoc profiles (serving-api.md §5.1, §5.2): score, mask, top-k.
+ * Pure functions over a recommender and the seen matrix, so the same code runs on the event loop
+ * and inside scoring threads.
+ */
+import type { Recommender } from '../../algorithms/types.js';
+import type { CsrMatrix } from '../../linalg/csr.js';
+import { ModelLayoutError } from './model.js';
+import { selectTop, type TopK } from './topk.js';
+
+/** Score blocks stay below this many floats (16 MiB) however many users a batch holds. */
+const MAX_BLOCK_FLOATS = 4 * 1024 * 1024;
+
+/** Per-thread scratch: a reusable score block. */
+export class RankScratch {
+  private block = new Float32Array(0);
+
+  scoreBlock(floats: number): Float32Array {
+    if (this.block.length < floats) this.block = new Float32Array(floats);
+    return this.block.length === floats ? this.block : this.block.subarray(0, floats);
+  }
+}
+
+function checkLayout(recommender: Recommender, seen: CsrMatrix): void {
+  if (recommender.nItems !== seen.cols || recommender.nUsers !== seen.rows) {
+    throw new ModelLayoutError(
+      `recommender shape ${recommender.nUsers}x${recommender.nItems} differs from seen matrix ${seen.rows}x${seen.cols}`,
+    );
+  }
+}
+
+/**
+ * Top `limits[j]` items for each known user `users[j]`, with the user's training items removed.
+ * Users are scored in blocks so a 256-user batch over a large catalogue stays within memory.
+ */
+export function rankKnownUsers(
+  recommender: Recommender,
+  seen: CsrMatrix,
+  users: Int32Array,
+  limits: Int32Array,
+  scratch: RankScratch,
+): TopK[] {
+  checkLayout(recommender, seen);
+  const nItems = recommender.nItems;
+  const results: TopK[] = new Array(users.length);
+  if (nItems === 0) {
+    for (let j = 0; j < users.length; j++) results[j] = { indices: new Int32Array(0), scores: new Float32Array(0) };
+    return results;
+  }
+  const blockUsers = Math.max(1, Math.min(users.length, Math.floor(MAX_BLOCK_FLOATS / nItems)));
+  const { indptr, indices } = seen;
+  for (let start = 0; start < users.length; start += blockUsers) {
+    const end = Math.min(users.length, start + blockUsers);
+    const count = end - start;
+    const block = scratch.scoreBlock(count * nItems);
+    const blockIds = users.subarray(start, end);
+    for (let j = 0; j < count; j++) {
+      const u = blockIds[j];
+      if (!(u >= 0 && u < recommender.nUsers))
+        throw new ModelLayoutError(`user index ${u} outside [0, ${recommender.nUsers})`);
+    }
+    recommender.scoreUsers(blockIds, block);
+    for (let j = 0; j < count; j++) {
+      const u = blockIds[j];
+      const base = j * nItems;
+      for (let p = indptr[u]; p < indptr[u + 1]; p++) block[base + indices[p]] = Number.NEGATIVE_INFINITY;
+      results[start + j] = selectTop(block, limits[start + j], base, nItems);
+    }
+  }
+  return results;
+}
+
+/**
+ * Top `limit` items for an anonymous profile: `items` (with `weights`, duplicates summed by the
+ * caller) folded into the model; the profile's own items are never recommended.
+ */
+export function rankProfile(
+  recommender: Recommender,
+  seen: CsrMatrix,
+  items: Int32Array,
+  weights: Float32Array,
+  limit: number,
+): TopK {
+  checkLayout(recommender, seen);
+  const scores = recommender.scoreHistory(items, weights);
+  if (scores.length !== recommender.nItems) {
+    throw new ModelLayoutError(`profile scores have length ${scores.length}, expected ${recommender.nItems}`);
+  }
+  for (let j = 0; j < items.length; j++) scores[items[j]] = Number.NEGATIVE_INFINITY;
+  return selectTop(scores, limit);
+}
+
+/** Collapse a seed list into unique item indices with counts (a seed listed twice weighs 2). */
+export function profileFromSeeds(
+  seeds: readonly string[],
+  itemIndex: ReadonlyMap<string, number>,
+): { items: Int32Array; weights: Float32Array } {
+  const counts = new Map<number, number>();
+  for (const seed of seeds) {
+    const idx = itemIndex.get(seed);
+    if (idx !== undefined) counts.set(idx, (counts.get(idx) ?? 0) + 1);
+  }
+  const items = new Int32Array(counts.size);
+  const weights = new Float32Array(counts.size);
+  let k = 0;
+  for (const idx of [...counts.keys()].sort((a, b) => a - b)) {
+    items[k] = idx;
+    weights[k] = counts.get(idx)!;
+    k++;
+  }
+  return { items, weights };
+}

@@ -1,0 +1,167 @@
+/**
+ * Assembling a server: registry, metrics, scoring executor, recipe supervisor and watcher, and the
+ * Fastify app over them. `buildServer` is what tests drive with `inject()`; the CLI path
+ * (`runServer`, ./run.ts) adds listening, signals and draining.
+ */
+import { createRequire } from 'node:module';
+import type { FastifyInstance } from 'fastify';
+import type { KeyRing } from '../artifact/index.js';
+import { isFatalRuntimeError } from '../errors/index.js';
+import { getLogger } from '../log/index.js';
+import type { SourceTypeLookup } from '../recipe/types.js';
+import { buildApp } from './http/app.js';
+import type { ServerContext, ServerState } from './http/context.js';
+import type { DecodeMode } from './loading/decode-client.js';
+import type { MetadataLoader } from './loading/load.js';
+import { ServeMetrics } from './metrics/metrics.js';
+import { ModelRegistry } from './registry/registry.js';
+import { InlineExecutor, type ScoringExecutor } from './scoring/executor.js';
+import { ThreadPoolExecutor } from './scoring/pool.js';
+import { DEFAULT_SETTINGS, type ServeSettings } from './settings.js';
+import { RecipeSupervisor } from './watch/supervisor.js';
+import { ArtifactWatcher } from './watch/watcher.js';
+
+const log = getLogger('recotem.serve');
+
+export interface BuildServerOptions {
+  settings?: Partial<ServeSettings>;
+  /** Directory of recipe YAML files; omit to serve only what is put into `registry`. */
+  recipesDir?: string;
+  /** Verification keys for artifacts (required with `recipesDir`). */
+  keyRing?: KeyRing;
+  /** Registered data-source types, for parsing recipes. */
+  sourceRegistry?: SourceTypeLookup;
+  /** Reads a recipe's item metadata (defaults to the data layer's loader). */
+  loadMetadata?: MetadataLoader;
+  /** A pre-filled registry (tests). */
+  registry?: ModelRegistry;
+  executor?: ScoringExecutor;
+  /** Where artifacts are decoded: a worker thread (default) or inline. */
+  decodeMode?: DecodeMode;
+  /**
+   * `await` (default): resolve after the initial artifact loads. `background`: resolve at once
+   * with `/v1/health` answering 503 until loading finished (the CLI listens meanwhile).
+   */
+  initialLoad?: 'await' | 'background';
+  /** Start the artifact watcher once loading finished (default false; the CLI turns it on). */
+  watch?: boolean;
+  /** Request metrics (default: `settings.metricsEnabled`). */
+  version?: string;
+}
+
+export interface ServeRuntime {
+  readonly settings: ServeSettings;
+  readonly registry: ModelRegistry;
+  readonly metrics: ServeMetrics;
+  readonly executor: ScoringExecutor;
+  readonly state: ServerState;
+  readonly supervisor: RecipeSupervisor | null;
+  /** Null until started (after the initial load when `watch` is on). */
+  watcher: ArtifactWatcher | null;
+  /** Settles when the initial artifact loads finished. */
+  readonly ready: Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    recotem: ServeRuntime;
+  }
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createExecutor(settings: ServeSettings): ScoringExecutor {
+  return settings.workers.kind === 'threads' ? new ThreadPoolExecutor(settings.workers.threads) : new InlineExecutor();
+}
+
+async function defaultMetadataLoader(): Promise<MetadataLoader> {
+  const { loadMetadataTable } = await import('./loading/metadata-source.js');
+  return loadMetadataTable;
+}
+
+async function defaultSourceRegistry(): Promise<SourceTypeLookup> {
+  const { serveSourceRegistry } = await import('./loading/metadata-source.js');
+  return serveSourceRegistry();
+}
+
+export async function buildServer(opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const settings: ServeSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const registry = opts.registry ?? new ModelRegistry();
+  const metrics = new ServeMetrics({ requestMetrics: settings.metricsEnabled });
+  const executor = opts.executor ?? createExecutor(settings);
+  const state: ServerState = { startupComplete: opts.recipesDir === undefined };
+
+  let supervisor: RecipeSupervisor | null = null;
+  if (opts.recipesDir !== undefined) {
+    if (!opts.keyRing) throw new Error('buildServer: keyRing is required with recipesDir');
+    supervisor = new RecipeSupervisor({
+      registry,
+      metrics,
+      recipesDir: opts.recipesDir,
+      sourceRegistry: opts.sourceRegistry ?? (await defaultSourceRegistry()),
+      startupParallelism: settings.startupParallelism,
+      deps: {
+        keyRing: opts.keyRing,
+        artifactCap: settings.maxArtifactBytes,
+        payloadCap: settings.maxPayloadBytes,
+        metadataFieldDeny: settings.metadataFieldDeny,
+        executor,
+        decodeMode: opts.decodeMode ?? 'thread',
+        loadMetadata: opts.loadMetadata ?? (await defaultMetadataLoader()),
+        metrics,
+      },
+    });
+  }
+
+  const ctx: ServerContext = {
+    settings,
+    registry,
+    metrics,
+    executor,
+    state,
+    version: opts.version ?? packageVersion(),
+  };
+  const app = await buildApp(ctx);
+
+  const runtime: ServeRuntime = {
+    settings,
+    registry,
+    metrics,
+    executor,
+    state,
+    supervisor,
+    watcher: null,
+    ready: Promise.resolve(),
+  };
+  const sup = supervisor;
+  if (sup !== null) {
+    const loading = (async () => {
+      await sup.initialLoad();
+      state.startupComplete = true;
+      if (opts.watch) {
+        runtime.watcher = new ArtifactWatcher(sup, settings.watchIntervalSeconds);
+        await runtime.watcher.start();
+      }
+    })();
+    (runtime as { ready: Promise<void> }).ready = loading;
+    if ((opts.initialLoad ?? 'await') === 'await') await loading;
+    else
+      loading.catch((err) => {
+        if (isFatalRuntimeError(err)) throw err;
+        log.error('startup_load_failed', { error: err instanceof Error ? err.message : String(err) });
+      });
+  }
+  app.decorate('recotem', runtime);
+  app.addHook('onClose', async () => {
+    await runtime.watcher?.close(Math.min(5, Math.max(1, settings.drainSeconds)));
+    if (opts.executor === undefined) await executor.close();
+  });
+  return app;
+}
