@@ -1,0 +1,264 @@
+/**
+ * The hyper-parameter search (training.md §6): study and session, trial loop with `parallelism`
+ * concurrent trials, the objective of §6.4, per-trial timeouts with orphan accounting (§6.5) and
+ * the post-search checks (§6.7).
+ */
+import type { Params } from '../../algorithms/types.js';
+import type { CsrMatrix } from '../../linalg/csr.js';
+import { getLogger } from '../../log/index.js';
+import { activeClasses, type Budgets } from './budgets.js';
+import { InProcessExecutor, type TrialExecutor, WorkerExecutor } from './executor.js';
+import {
+  DEFAULT_EARLY_STOPPING,
+  type EarlyStoppingOptions,
+  type EvaluationInput,
+  type TrialEnvironment,
+} from './objective.js';
+import { OrphanTracker } from './orphans.js';
+import { type SearchResult, summarizeSearch } from './post-search.js';
+import { MedianPruner, type MedianPrunerOptions } from './pruner.js';
+import { validateSearchSpace } from './space.js';
+import { openStudyStore, resolveStoragePath } from './store/resolve.js';
+import type { ClaimedTrial, Study, StudyStore } from './store/types.js';
+import { type TpeOptions, TpeSampler } from './tpe.js';
+import { CLASS_PARAM, type PrunedReason, type TrialParams } from './trial.js';
+
+const log = getLogger('recotem.train.search');
+
+/** One finished trial (COMPLETE or PRUNED), for the progress reporter (training.md §9). */
+export interface TrialEvent {
+  trial: number;
+  state: 'COMPLETE' | 'PRUNED';
+  /** The metric score (not the objective); null when pruned. */
+  score: number | null;
+  algorithm: string;
+  /** Sampled parameters without bookkeeping (`recommender_class_name`). */
+  params: Params;
+  elapsedSeconds: number;
+  reason?: PrunedReason;
+}
+
+export interface RunSearchOptions {
+  /** `recotem_<recipe>_<run_id>` (see `studyNameFor`). */
+  studyName: string;
+  /** `training.storage_path` (resolved per §6.6), or an open store the caller keeps and closes. */
+  storage?: string | null | StudyStore;
+  /** Resolved classes in recipe order. */
+  classes: readonly string[];
+  /** Output of `computeBudgets`; classes with budget 0 are dropped. */
+  budgets: Budgets;
+  nTrials: number;
+  timeoutSeconds?: number | null;
+  perTrialTimeoutSeconds?: number | null;
+  parallelism?: number;
+  /** `training.split.seed`. */
+  seed: number;
+  /** X_search: the matrix every trial trains on. */
+  trainMatrix: CsrMatrix;
+  evaluation: EvaluationInput;
+  /** URL of the module that provides specs and the evaluator (default: the product's algorithms). */
+  trialEnv?: string | URL;
+  onTrial?: (ev: TrialEvent) => void;
+  /** Bound to every log event (`recipe`, `run_id`). */
+  context?: { recipe: string; run_id: string };
+  earlyStopping?: Partial<EarlyStoppingOptions>;
+  sampler?: Partial<Omit<TpeOptions, 'seed'>>;
+  pruner?: MedianPrunerOptions;
+  /** `threads` passed to each model's fit (default: the model's own default). */
+  fitThreads?: number;
+  /** Live orphaned workers that abort the search (§6.5; default 32). */
+  orphanCeiling?: number;
+}
+
+export function studyNameFor(recipe: string, runId: string): string {
+  return `recotem_${recipe}_${runId}`;
+}
+
+function defaultTrialEnv(): string {
+  const here = import.meta.url;
+  return new URL(here.endsWith('.ts') ? './default-env.ts' : './default-env.js', here).href;
+}
+
+function withoutClass(params: TrialParams): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(params)) if (k !== CLASS_PARAM) out[k] = v;
+  return out;
+}
+
+export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
+  const context = opts.context ?? { recipe: '', run_id: '' };
+  const tried = activeClasses(opts.classes, opts.budgets);
+  const es: EarlyStoppingOptions = { ...DEFAULT_EARLY_STOPPING, ...opts.earlyStopping };
+  const perTrialTimeoutMs = opts.perTrialTimeoutSeconds ? opts.perTrialTimeoutSeconds * 1000 : undefined;
+
+  let store: StudyStore;
+  let ownsStore = false;
+  if (opts.storage !== null && typeof opts.storage === 'object') {
+    store = opts.storage;
+  } else {
+    store = await openStudyStore(resolveStoragePath(opts.storage));
+    ownsStore = true;
+  }
+  let parallelism = Math.max(1, Math.floor(opts.parallelism ?? 1));
+  if (store.kind === 'sqlite' && parallelism > 1) {
+    log.warn('env_var_clamped', {
+      var: 'parallelism',
+      original: parallelism,
+      clamped: 1,
+      reason: 'SQLite study storage runs one trial at a time; use PostgreSQL storage for parallel trials',
+      ...context,
+    });
+    parallelism = 1;
+  }
+
+  const envUrl = String(opts.trialEnv ?? defaultTrialEnv());
+  const env = (await import(envUrl)) as TrialEnvironment;
+  for (const c of tried) validateSearchSpace(c, env.getRecommenderSpec(c).searchSpace);
+
+  const sampler = new TpeSampler({ ...opts.sampler, seed: opts.seed });
+  const pruner = new MedianPruner(opts.pruner);
+  const orphans = new OrphanTracker(opts.orphanCeiling ?? 32, log, context);
+  const executor: TrialExecutor =
+    parallelism === 1 && perTrialTimeoutMs === undefined
+      ? new InProcessExecutor(env, opts.trainMatrix, opts.evaluation, es, opts.fitThreads)
+      : new WorkerExecutor(envUrl, opts.trainMatrix, opts.evaluation, es, opts.fitThreads);
+
+  let study: Study | null = null;
+  let sessionOpen = false;
+  try {
+    study = await store.openStudy(opts.studyName);
+    await study.beginSession({ nTrials: opts.nTrials, activeClasses: tried, budgets: opts.budgets });
+    sessionOpen = true;
+    const s = study;
+
+    const runTrial = async (claim: ClaimedTrial): Promise<void> => {
+      const t0 = performance.now();
+      const number = claim.number;
+      let params: TrialParams = {};
+      const emit = (state: TrialEvent['state'], score: number | null, cls: string, reason?: PrunedReason): void => {
+        opts.onTrial?.({
+          trial: number,
+          state,
+          score,
+          algorithm: cls,
+          params: withoutClass(params),
+          elapsedSeconds: (performance.now() - t0) / 1000,
+          ...(reason ? { reason } : {}),
+        });
+      };
+      try {
+        let cls: string;
+        if (tried.length === 1) cls = tried[0];
+        else if (claim.queuedClass !== null && tried.includes(claim.queuedClass)) cls = claim.queuedClass;
+        else cls = sampler.sampleClass(number, tried, await s.trials());
+        if (tried.length > 1) {
+          params[CLASS_PARAM] = cls;
+          await s.setParams(number, params);
+        }
+        if (!(await s.admitClass(number, cls, opts.budgets[cls] ?? 0))) {
+          log.debug('trial_pruned', {
+            ...context,
+            trial: number,
+            reason: `Per-algorithm budget for ${cls} exhausted.`,
+          });
+          await s.finishTrial(number, 'PRUNED', {
+            params,
+            userAttrs: { [CLASS_PARAM]: cls, pruned_reason: 'budget_exhausted' },
+          });
+          emit('PRUNED', null, cls, 'budget_exhausted');
+          return;
+        }
+        const spec = env.getRecommenderSpec(cls);
+        const sampled = sampler.sampleParams(number, cls, spec.searchSpace, await s.trials(), opts.budgets[cls]);
+        params = { ...params, ...sampled };
+        await s.setParams(number, params);
+
+        const reports: Array<[number, number]> = [];
+        const onReport = async (step: number, value: number): Promise<boolean> => {
+          reports.push([step, value]);
+          await s.setIntermediate(number, reports);
+          return pruner.shouldPrune(reports, await s.completedTrials());
+        };
+        let outcome: Awaited<ReturnType<TrialExecutor['run']>>;
+        try {
+          outcome = await executor.run({
+            trial: number,
+            className: cls,
+            params: sampled,
+            onReport,
+            timeoutMs: perTrialTimeoutMs,
+          });
+        } catch (err) {
+          if (perTrialTimeoutMs !== undefined) {
+            log.error('trial_learn_failed', {
+              ...context,
+              trial: number,
+              class_name: cls,
+              error_class: err instanceof Error ? err.name : typeof err,
+              error: err instanceof Error ? err.message : String(err),
+            });
+          }
+          throw err;
+        }
+        if (outcome.kind === 'complete') {
+          await s.finishTrial(number, 'COMPLETE', {
+            value: -outcome.score,
+            params,
+            userAttrs: { [CLASS_PARAM]: cls, ...outcome.learntConfig },
+          });
+          emit('COMPLETE', outcome.score, cls);
+          return;
+        }
+        const reason: PrunedReason = outcome.kind === 'timeout' ? 'timeout' : 'median';
+        if (outcome.kind === 'timeout')
+          orphans.orphaned(number, cls, opts.perTrialTimeoutSeconds ?? 0, outcome.terminated);
+        await s.finishTrial(number, 'PRUNED', { params, userAttrs: { [CLASS_PARAM]: cls, pruned_reason: reason } });
+        emit('PRUNED', null, cls, reason);
+      } catch (err) {
+        await s.finishTrial(number, 'FAIL', { params }).catch(() => undefined);
+        throw err;
+      }
+    };
+
+    const deadline = opts.timeoutSeconds ? performance.now() + opts.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY;
+    const failure: { error: unknown } = { error: undefined };
+    let aborted = false;
+    const runner = async (): Promise<void> => {
+      while (!aborted && performance.now() < deadline) {
+        try {
+          const claim = await s.claimTrial();
+          if (claim === null) return;
+          await runTrial(claim);
+        } catch (err) {
+          if (!aborted) {
+            aborted = true;
+            failure.error = err;
+            // Stop the other in-flight trials now rather than after they finish.
+            await executor.close();
+          }
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: parallelism }, runner));
+    if (aborted) throw failure.error;
+
+    await s.endSession();
+    sessionOpen = false;
+    return summarizeSearch({
+      trials: await s.trials(),
+      triedAlgorithms: tried,
+      nTrials: opts.nTrials,
+      nOrphaned: orphans.total,
+      seed: opts.seed,
+      studyName: opts.studyName,
+      metric: opts.evaluation.metric,
+      context,
+      log,
+    });
+  } finally {
+    await executor.close();
+    if (sessionOpen && study) await study.endSession().catch(() => undefined);
+    if (ownsStore) await store.close();
+  }
+}
