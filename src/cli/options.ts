@@ -3,6 +3,7 @@
  * run: flags are validated, the environment gates passed, and the failure lines already printed.
  */
 import type { KeyRing, ServeConfig } from '../config/index.js';
+import type { SourceRegistry } from '../data/sources/registry.js';
 import type { Recipe } from '../recipe/index.js';
 
 /** `recotem train` after steps 1–7 of cli.md §2.2. */
@@ -11,6 +12,8 @@ export interface TrainCommandOptions {
   recipePath: string;
   /** The recipe, loaded with `envVars` (step 6). */
   recipe: Recipe;
+  /** The source plugins the recipe was validated against; `createSource(recipe.source)` builds its source. */
+  registry: SourceRegistry;
   /** `--env-var KEY=VALUE` entries, later duplicates winning. Not exported to the environment. */
   envVars: Record<string, string>;
   /** `--run-id`, or 12 random lower-case hex chars. Matches [A-Za-z0-9_.-]{1,64}. */

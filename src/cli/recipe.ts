@@ -2,6 +2,7 @@
  * Recipe loading for the commands: discover the source plugins, then load the recipe against
  * them. Both modules are imported lazily so `--help` and `keygen` never load zod or the sources.
  */
+import type { SourceRegistry } from '../data/sources/registry.js';
 import { errorMessage, isFatalRuntimeError, RecipeError } from '../errors/index.js';
 import type { Recipe } from '../recipe/index.js';
 
@@ -10,21 +11,28 @@ export interface CliRecipeOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** The process-wide source plugin registry (RECOTEM_PLUGINS read from `env` on first build). */
+export async function sourceRegistry(env: NodeJS.ProcessEnv): Promise<SourceRegistry> {
+  const { getSourceRegistry } = await import('../data/sources/registry.js');
+  return getSourceRegistry({ env });
+}
+
 /**
  * Loads one recipe. Every failure, plugin discovery included, arrives as a RecipeError (exit 2),
  * as the original loader guarantees (cli.md §2.2 step 6); fatal runtime errors propagate.
  */
-export async function loadRecipeForCli(recipePath: string, opts: CliRecipeOptions): Promise<Recipe> {
-  const [{ loadRecipe }, { getSourceRegistry }] = await Promise.all([
-    import('../recipe/index.js'),
-    import('../data/sources/registry.js'),
-  ]);
-  let registry: Awaited<ReturnType<typeof getSourceRegistry>>;
+export async function loadRecipeForCli(
+  recipePath: string,
+  opts: CliRecipeOptions,
+): Promise<{ recipe: Recipe; registry: SourceRegistry }> {
+  const { loadRecipe } = await import('../recipe/index.js');
+  let registry: SourceRegistry;
   try {
-    registry = await getSourceRegistry();
+    registry = await sourceRegistry(opts.env);
   } catch (err) {
     if (isFatalRuntimeError(err) || err instanceof RecipeError) throw err;
     throw new RecipeError(`Data source plugin discovery failed: ${errorMessage(err)}`, { cause: err });
   }
-  return loadRecipe(recipePath, { registry, envVars: opts.envVars, env: opts.env });
+  const recipe = await loadRecipe(recipePath, { registry, envVars: opts.envVars, env: opts.env });
+  return { recipe, registry };
 }

@@ -69,9 +69,9 @@ export async function prepareTrain(
     return ExitCode.RECIPE;
   }
   // 6. Recipe.
-  let recipe: TrainCommandOptions['recipe'];
+  let loaded: Awaited<ReturnType<typeof loadRecipeForCli>>;
   try {
-    recipe = await loadRecipeForCli(recipePath, { envVars: envVars.vars, env: io.env });
+    loaded = await loadRecipeForCli(recipePath, { envVars: envVars.vars, env: io.env });
   } catch (err) {
     return reportFailure(io, FailurePrefix.RECIPE, err);
   }
@@ -87,7 +87,8 @@ export async function prepareTrain(
   }
   return {
     recipePath,
-    recipe,
+    recipe: loaded.recipe,
+    registry: loaded.registry,
     envVars: envVars.vars,
     runId,
     lock: flags.lock,
