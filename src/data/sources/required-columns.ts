@@ -1,0 +1,42 @@
+/**
+ * Early check of the schema columns (data-sources.md §1.1 and §10.1 Improve): the pipeline passes
+ * `user_column` / `item_column` / `time_column` in `ctx.extra`, and a source whose table lacks the
+ * user or item column fails with a DataSourceError naming it (exit 3).
+ */
+import { DataSourceError } from '../../errors/index.js';
+import type { InteractionTable } from '../table.js';
+import type { FetchContext } from './types.js';
+
+export interface SchemaColumns {
+  user: string | null;
+  item: string | null;
+  time: string | null;
+}
+
+export function schemaColumnsOf(ctx: FetchContext): SchemaColumns {
+  const pick = (k: string) => {
+    const v = ctx.extra?.[k];
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  return { user: pick('user_column'), item: pick('item_column'), time: pick('time_column') };
+}
+
+/** The spec's message: `required column '<c>' not found in source '<path>'; available columns: [...]`. */
+export function missingColumnError(column: string, source: string, available: readonly string[]): DataSourceError {
+  const shown = [...available]
+    .sort()
+    .slice(0, 10)
+    .map((c) => `'${c}'`)
+    .join(', ');
+  return new DataSourceError(
+    `required column '${column}' not found in source '${source}'; available columns: [${shown}]`,
+  );
+}
+
+/** Throws for the first of user/item column missing from `table` (the time column is optional). */
+export function requireSchemaColumns(table: InteractionTable, ctx: FetchContext, source: string): void {
+  const cols = schemaColumnsOf(ctx);
+  for (const c of [cols.user, cols.item]) {
+    if (c !== null && !table.hasColumn(c)) throw missingColumnError(c, source, table.columnNames);
+  }
+}
