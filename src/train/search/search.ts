@@ -24,6 +24,8 @@ import { type TpeOptions, TpeSampler } from './tpe.js';
 import { CLASS_PARAM, type PrunedReason, type TrialParams } from './trial.js';
 
 const log = getLogger('recotem.train.search');
+/** How often a finished session checks whether other sessions' trials of its round are done. */
+const ROUND_POLL_MS = 200;
 
 /** One finished trial (COMPLETE or PRUNED), for the progress reporter (training.md §9). */
 export interface TrialEvent {
@@ -223,11 +225,15 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
     const deadline = opts.timeoutSeconds ? performance.now() + opts.timeoutSeconds * 1000 : Number.POSITIVE_INFINITY;
     const failure: { error: unknown } = { error: undefined };
     let aborted = false;
+    let roundUsedUp = false;
     const runner = async (): Promise<void> => {
       while (!aborted && performance.now() < deadline) {
         try {
           const claim = await s.claimTrial();
-          if (claim === null) return;
+          if (claim === null) {
+            roundUsedUp = true;
+            return;
+          }
           await runTrial(claim);
         } catch (err) {
           if (!aborted) {
@@ -242,6 +248,11 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
     };
     await Promise.all(Array.from({ length: parallelism }, runner));
     if (aborted) throw failure.error;
+    // Other processes sharing the study may still be finishing trials of this round: report the
+    // study-wide result they produce, not a snapshot taken halfway.
+    if (roundUsedUp) {
+      while ((await s.runningInRound()) > 0) await new Promise((r) => setTimeout(r, ROUND_POLL_MS));
+    }
 
     await s.endSession();
     sessionOpen = false;

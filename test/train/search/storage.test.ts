@@ -6,8 +6,8 @@ import { exitCodeFor, SearchError } from '../../../src/errors/index.js';
 import { MemoryStudyStore } from '../../../src/train/search/store/memory.js';
 import { CREDENTIALS_MESSAGE, resolveStoragePath } from '../../../src/train/search/store/resolve.js';
 import { openSqliteStore } from '../../../src/train/search/store/sqlite.js';
-import type { StudyStore } from '../../../src/train/search/store/types.js';
 import { crashSession } from './fixtures/helpers.js';
+import { contract } from './fixtures/store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recotem-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,101 +84,6 @@ describe('resolveStoragePath (training.md §6.6)', () => {
     expect(searchError(() => resolveStoragePath('redis://h/0')).message).toContain("'redis://'");
   });
 });
-
-/** The store contract, run against the in-memory and SQLite implementations. */
-function contract(name: string, open: () => StudyStore): void {
-  describe(`${name} study store`, () => {
-    const budgets = { IALSRecommender: 2, TopPopRecommender: 1 };
-    const plan = { nTrials: 4, activeClasses: ['IALSRecommender', 'TopPopRecommender'], budgets };
-
-    it('starts a round with the class queue, caps trials per round and numbers them uniquely', async () => {
-      const store = open();
-      try {
-        const study = await store.openStudy('s1');
-        const info = await study.beginSession(plan);
-        expect(info.joined).toBe(false);
-        expect(info.queued).toEqual(['IALSRecommender', 'IALSRecommender', 'TopPopRecommender']);
-        const claims = [];
-        for (let i = 0; i < 6; i++) claims.push(await study.claimTrial());
-        expect(claims.map((c) => c?.number ?? null)).toEqual([0, 1, 2, 3, null, null]);
-        expect(claims.map((c) => c?.queuedClass ?? null)).toEqual([
-          'IALSRecommender',
-          'IALSRecommender',
-          'TopPopRecommender',
-          null,
-          null,
-          null,
-        ]);
-        await study.endSession();
-      } finally {
-        await store.close();
-      }
-    });
-
-    it('gates classes on COMPLETE plus admitted running trials and frees places of pruned ones', async () => {
-      const store = open();
-      try {
-        const study = await store.openStudy('s2');
-        await study.beginSession({ ...plan, nTrials: 10 });
-        const a = (await study.claimTrial())!.number;
-        const b = (await study.claimTrial())!.number;
-        const c = (await study.claimTrial())!.number;
-        expect(await study.admitClass(a, 'IALSRecommender', 2)).toBe(true);
-        expect(await study.admitClass(b, 'IALSRecommender', 2)).toBe(true);
-        expect(await study.admitClass(c, 'IALSRecommender', 2)).toBe(false);
-        await study.finishTrial(a, 'PRUNED', {});
-        expect(await study.admitClass(c, 'IALSRecommender', 2)).toBe(true);
-        await study.finishTrial(b, 'COMPLETE', { value: -0.5, params: { reg: 0.1 }, userAttrs: { train_epochs: 5 } });
-        await study.setIntermediate(c, [
-          [4, -0.1],
-          [9, -0.2],
-        ]);
-        await study.finishTrial(c, 'COMPLETE', { value: -0.2 });
-        const d = (await study.claimTrial())!.number;
-        expect(await study.admitClass(d, 'IALSRecommender', 2)).toBe(false);
-        const trials = await study.trials();
-        expect(trials.map((t) => t.state)).toEqual(['PRUNED', 'COMPLETE', 'COMPLETE', 'RUNNING']);
-        expect(trials[1]).toMatchObject({ value: -0.5, params: { reg: 0.1 }, userAttrs: { train_epochs: 5 } });
-        expect(trials[2].intermediate).toEqual([
-          [4, -0.1],
-          [9, -0.2],
-        ]);
-        expect((await study.completedTrials()).map((t) => t.number)).toEqual([b, c]);
-        await study.endSession();
-      } finally {
-        await store.close();
-      }
-    });
-
-    it('lets a concurrent session join the round and share its cap and queue', async () => {
-      const store = open();
-      try {
-        const s1 = await store.openStudy('s3');
-        const s2 = await store.openStudy('s3');
-        await s1.beginSession(plan);
-        const joined = await s2.beginSession({ ...plan, nTrials: 100 });
-        expect(joined.joined).toBe(true);
-        expect(joined.roundCap).toBe(4);
-        const got = [];
-        for (let i = 0; i < 3; i++) {
-          got.push(await s1.claimTrial());
-          got.push(await s2.claimTrial());
-        }
-        const numbers = got.filter((g) => g !== null).map((g) => g!.number);
-        expect(numbers).toEqual([0, 1, 2, 3]);
-        expect(got.filter((g) => g?.queuedClass).map((g) => g!.queuedClass)).toEqual([
-          'IALSRecommender',
-          'IALSRecommender',
-          'TopPopRecommender',
-        ]);
-        await s1.endSession();
-        await s2.endSession();
-      } finally {
-        await store.close();
-      }
-    });
-  });
-}
 
 contract('in-memory', () => new MemoryStudyStore());
 contract('SQLite', () => openSqliteStore(join(dir, `c-${Math.random().toString(16).slice(2)}.db`)));

@@ -122,6 +122,11 @@ class MemoryStudy implements Study {
     return this.s.trials.filter((t) => t.state === 'COMPLETE').map(cloneTrial);
   }
 
+  async runningInRound(): Promise<number> {
+    this.retireDeadTrials();
+    return this.s.trials.filter((t) => t.round === this.round && t.state === 'RUNNING').length;
+  }
+
   async endSession(): Promise<void> {
     this.s.openSessions.delete(this.sessionId);
   }

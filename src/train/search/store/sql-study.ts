@@ -229,6 +229,17 @@ class SqlStudy implements Study {
     return rows.map(rowToTrial);
   }
 
+  async runningInRound(): Promise<number> {
+    return this.driver.withStudyLock(this.studyId, async (q) => {
+      await this.retireDead(q);
+      const r = await q(
+        "SELECT COUNT(*) AS n FROM recotem_trials WHERE study_id = ? AND round = ? AND state = 'RUNNING'",
+        [this.studyId, this.round],
+      );
+      return toNumber(r[0].n);
+    });
+  }
+
   async endSession(): Promise<void> {
     if (this.sessionId < 0) return;
     await this.driver.query('UPDATE recotem_sessions SET ended_at = ? WHERE id = ?', [now(), this.sessionId]);

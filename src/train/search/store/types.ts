@@ -23,6 +23,9 @@
  * - **Liveness** of a session: in memory, until it ends; SQLite, while its process (same host, by
  *   pid) is alive; PostgreSQL, while its connection holds a session advisory lock (the server drops
  *   the lock when the process dies, however it dies).
+ * - **Finishing together.** A session whose round is used up waits until no trial of the round is
+ *   running any more before it reports, so every process sharing a study reports the same
+ *   study-wide result.
  */
 import type { Budgets } from '../budgets.js';
 import type { TrialParams, TrialRecord, TrialState, UserAttrs } from '../trial.js';
@@ -75,6 +78,8 @@ export interface Study {
   trials(): Promise<TrialRecord[]>;
   /** COMPLETE trials only (the pruner's view). */
   completedTrials(): Promise<TrialRecord[]>;
+  /** Trials of this session's round still RUNNING in live sessions (dead sessions are retired first). */
+  runningInRound(): Promise<number>;
   endSession(): Promise<void>;
 }
 
