@@ -4,13 +4,8 @@
  * module only defines the shape the server consumes and the serve-local knobs.
  */
 import { availableParallelism } from 'node:os';
+import type { ApiKeyEntry } from '../config/index.js';
 import { getLogger } from '../log/index.js';
-
-/** One configured API key: its kid and the scrypt digest as 64 lowercase hex. */
-export interface ApiKeyDigest {
-  kid: string;
-  digestHex: string;
-}
 
 /** How scoring uses the CPU cores (RECOTEM_SERVE_WORKERS). */
 export type WorkerModel =
@@ -23,7 +18,7 @@ export type WorkerModel =
 
 export interface ServeSettings {
   /** Empty = no auth (the bind host is then forced to loopback unless `insecureNoAuth`). */
-  apiKeys: readonly ApiKeyDigest[];
+  apiKeys: readonly ApiKeyEntry[];
   host: string;
   port: number;
   watchIntervalSeconds: number;

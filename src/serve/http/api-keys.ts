@@ -4,19 +4,20 @@
  * match; every rejection path hashes once too, so all outcomes cost about the same.
  */
 import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { API_KEY_SALT, API_KEY_SCRYPT, type ApiKeyEntry } from '../../config/index.js';
 import { getLogger } from '../../log/index.js';
-import type { ApiKeyDigest } from '../settings.js';
 
 const log = getLogger('recotem.serve.auth');
 
 export const API_KEY_MAX_CHARS = 256;
 export const API_KEY_MIN_CHARS = 32;
-const SALT = Buffer.from('recotem.api-key.v1', 'ascii');
+const SALT = Buffer.from(API_KEY_SALT, 'ascii');
 const DUMMY = '\0'.repeat(API_KEY_MAX_CHARS);
 
-/** scrypt(N=2, r=8, p=1, dkLen=32) of the UTF-8 plaintext: the stored digest of an API key. */
+/** The stored digest of an API key as raw bytes (the same formula as config's `hashApiKey`). */
 export function apiKeyDigest(plaintext: string): Buffer {
-  return scryptSync(Buffer.from(plaintext, 'utf8'), SALT, 32, { N: 2, r: 8, p: 1 });
+  const { N, r, p, keyLength } = API_KEY_SCRYPT;
+  return scryptSync(Buffer.from(plaintext, 'utf8'), SALT, keyLength, { N, r, p });
 }
 
 export type AuthOutcome =
@@ -47,7 +48,7 @@ export class ApiKeyVerifier {
   private readonly bypassMode: BypassMode | null;
   private readonly firstSeen = new RecentHosts(1024);
 
-  constructor(keys: readonly ApiKeyDigest[], insecureNoAuth: boolean) {
+  constructor(keys: readonly ApiKeyEntry[], insecureNoAuth: boolean) {
     this.digests = insecureNoAuth ? [] : keys.map((k) => ({ kid: k.kid, digest: Buffer.from(k.digestHex, 'hex') }));
     this.bypassMode = insecureNoAuth ? 'insecure_no_auth' : this.digests.length === 0 ? 'loopback_no_keys' : null;
   }

@@ -35,7 +35,7 @@ export async function makeApp(
   const ctx: ServerContext = {
     settings,
     registry,
-    metrics: new ServeMetrics({ requestMetrics: settings.metricsEnabled, defaultMetrics: false }),
+    metrics: new ServeMetrics({ requestMetrics: settings.metricsEnabled }),
     executor: opts.executor ?? new InlineExecutor(),
     state: { startupComplete: opts.startupComplete ?? true },
     version: '0.0.0-test',

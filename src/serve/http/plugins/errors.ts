@@ -69,7 +69,9 @@ export const errorsPlugin = globalPlugin<ErrorsPluginOptions>('recotem-errors', 
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-    (_req, body, next) => {
+    (req, body, next) => {
+      // Unknown paths and wrong methods answer 404/405 whatever the body holds.
+      if (req.is404) return next(null, undefined);
       try {
         next(null, JSON.parse(body as string));
       } catch (err) {
@@ -78,7 +80,7 @@ export const errorsPlugin = globalPlugin<ErrorsPluginOptions>('recotem-errors', 
     },
   );
   // Anything else (text/plain, forms, a body without Content-Type) is never parsed.
-  app.addContentTypeParser('*', (_req, _payload, next) => next(contentTypeError(), undefined));
+  app.addContentTypeParser('*', (req, _payload, next) => next(req.is404 ? null : contentTypeError(), undefined));
 
   app.setNotFoundHandler((request, reply) => {
     const methods = opts.methodsForPath(pathOf(request));
