@@ -18,7 +18,7 @@ import {
   scoreProfile,
 } from './item-scoring.js';
 import { easeRows } from './similarity/ease-rows.js';
-import { spdInverseInPlace } from './similarity/spd-inverse.js';
+import { allocSpdMatrix, spdInverseBlocked } from './similarity/spd-sweep.js';
 import type {
   FitOptions,
   ItemContribution,
@@ -60,22 +60,27 @@ function weightsFromInverse(P: Float64Array, n: number): Float32Array {
   return W;
 }
 
-/** Item-side route: dense G = XᵀX + reg·I, SPD inverse. */
-export function easeWeightsByItems(X: CsrMatrix, reg: number): Float32Array {
+/** Item-side route: dense G = XᵀX + reg·I, blocked SPD inverse. */
+export async function easeWeightsByItems(X: CsrMatrix, reg: number, threads = 1): Promise<Float32Array> {
   const n = X.cols;
-  const G = new Float64Array(n * n);
-  const { indptr, indices, data } = X;
-  for (let u = 0; u < X.rows; u++) {
-    for (let p = indptr[u]; p < indptr[u + 1]; p++) {
-      const a = indices[p];
-      const xa = data[p];
-      const ra = a * n;
-      for (let q = indptr[u]; q < indptr[u + 1]; q++) G[ra + indices[q]] += xa * data[q];
+  const G = allocSpdMatrix(n);
+  try {
+    G.fill(0);
+    const { indptr, indices, data } = X;
+    // Lower triangle only (rows of X have sorted columns): the inverse reads nothing else.
+    for (let u = 0; u < X.rows; u++) {
+      for (let p = indptr[u]; p < indptr[u + 1]; p++) {
+        const ra = indices[p] * n;
+        const xa = data[p];
+        for (let q = indptr[u]; q <= p; q++) G[ra + indices[q]] += xa * data[q];
+      }
     }
+    for (let i = 0; i < n; i++) G[i * n + i] += reg;
+    await spdInverseBlocked(G, n, threads);
+    return weightsFromInverse(G, n);
+  } finally {
+    releaseShared(G);
   }
-  for (let i = 0; i < n; i++) G[i * n + i] += reg;
-  spdInverseInPlace(G, n);
-  return weightsFromInverse(G, n);
 }
 
 /**
@@ -86,20 +91,22 @@ export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1)
   const I = X.cols;
   const { indptr, indices, data } = X;
   const Xt = transpose(X);
-  // M = (reg·I + XXᵀ)⁻¹: pairs of users sharing an item.
-  const M = new Float64Array(U * U);
-  for (let i = 0; i < I; i++) {
-    for (let p = Xt.indptr[i]; p < Xt.indptr[i + 1]; p++) {
-      const ru = Xt.indices[p] * U;
-      const xu = Xt.data[p];
-      for (let q = Xt.indptr[i]; q < Xt.indptr[i + 1]; q++) M[ru + Xt.indices[q]] += xu * Xt.data[q];
-    }
-  }
-  for (let u = 0; u < U; u++) M[u * U + u] += reg;
-  spdInverseInPlace(M, U);
-  // Y = M·X (U × I, row-major), in shared memory when rows of W are computed on workers.
-  const Y = threads > 1 ? sharedF64(U * I) : new Float64Array(U * I);
+  // M = (reg·I + XXᵀ)⁻¹: pairs of users sharing an item (lower triangle is enough).
+  const M = allocSpdMatrix(U);
+  let Y: Float64Array | null = null;
   try {
+    M.fill(0);
+    for (let i = 0; i < I; i++) {
+      for (let p = Xt.indptr[i]; p < Xt.indptr[i + 1]; p++) {
+        const ru = Xt.indices[p] * U;
+        const xu = Xt.data[p];
+        for (let q = Xt.indptr[i]; q <= p; q++) M[ru + Xt.indices[q]] += xu * Xt.data[q];
+      }
+    }
+    for (let u = 0; u < U; u++) M[u * U + u] += reg;
+    await spdInverseBlocked(M, U, threads);
+    // Y = M·X (U × I, row-major), in shared memory when rows of W are computed on workers.
+    Y = threads > 1 ? sharedF64(U * I) : new Float64Array(U * I);
     Y.fill(0);
     for (let u = 0; u < U; u++) {
       const ru = u * I;
@@ -122,7 +129,8 @@ export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1)
       threads,
     );
   } finally {
-    if (threads > 1) releaseShared(Y);
+    releaseShared(M);
+    if (Y !== null) releaseShared(Y);
   }
 }
 
@@ -134,7 +142,7 @@ export async function computeDenseSlimWeights(
 ): Promise<Float32Array> {
   const reg = readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
   log.debug('dense_slim_route', { route, n_users: X.rows, n_items: X.cols, threads });
-  return route === 'users' ? easeWeightsByUsers(X, reg, threads) : easeWeightsByItems(X, reg);
+  return route === 'users' ? easeWeightsByUsers(X, reg, threads) : easeWeightsByItems(X, reg, threads);
 }
 
 export class DenseSLIMRecommender implements Recommender {

@@ -1,5 +1,5 @@
 import { inverse, Matrix } from 'ml-matrix';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   chooseEaseRoute,
   computeDenseSlimWeights,
@@ -13,8 +13,13 @@ import {
   choleskyInPlace,
   spdInverseInPlace,
 } from '../../src/algorithms/similarity/spd-inverse.js';
+import { allocSpdMatrix, spdInverseBlocked } from '../../src/algorithms/similarity/spd-sweep.js';
 import { TrainingError } from '../../src/errors/index.js';
 import type { CsrMatrix } from '../../src/linalg/csr.js';
+import { closePools } from '../../src/linalg/pool.js';
+import { releaseShared, sharedF64 } from '../../src/linalg/resident.js';
+import { ntF64, spdKernel } from '../../src/linalg/spd-kernels.js';
+import { wasmRuntime } from '../../src/linalg/wasm/runtime.js';
 import { expectClose, matmul, randomCounts, rng, toDense } from './helpers.js';
 
 /** Naive EASE through a general-purpose inverse. */
@@ -78,11 +83,82 @@ describe('SPD inverse', () => {
   });
 });
 
+describe('blocked SPD inverse (block sweeps)', () => {
+  afterAll(closePools);
+  const n = 300; // two full 128-blocks and a partial one
+  const A = randomSpd(n, 77);
+  const ref = inverse(
+    new Matrix(Array.from({ length: n }, (_, i) => Array.from(A.subarray(i * n, i * n + n)))),
+  ).to1DArray();
+
+  it('matches a general-purpose inverse on the kernel heap, on one and two threads', async () => {
+    for (const threads of [1, 2]) {
+      const G = allocSpdMatrix(n);
+      try {
+        // Only the lower triangle is read: poison the upper one.
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) G[i * n + j] = j <= i ? A[i * n + j] : Number.NaN;
+        await spdInverseBlocked(G, n, threads);
+        expectClose(G, ref, 1e-9);
+      } finally {
+        releaseShared(G);
+      }
+    }
+  });
+
+  it('gives the same inverse through the TypeScript twin on plain shared memory', async () => {
+    const G = new Float64Array(new SharedArrayBuffer(n * n * 8));
+    G.set(A);
+    await spdInverseBlocked(G, n, 2);
+    expectClose(G, ref, 1e-9);
+  });
+
+  it('rejects a matrix that is not positive definite', async () => {
+    const G = allocSpdMatrix(n);
+    try {
+      G.set(A);
+      G[200 * n + 200] = -5;
+      await expect(spdInverseBlocked(G, n, 1)).rejects.toThrow(TrainingError);
+    } finally {
+      releaseShared(G);
+    }
+  });
+
+  it('runs the SIMD kernel and agrees with its TypeScript twin', () => {
+    const rt = wasmRuntime();
+    expect(rt).not.toBeNull();
+    const kernel = spdKernel(rt!.memory);
+    expect(kernel).not.toBeNull();
+    const r = rng(5);
+    const m = 11;
+    const cols = 9;
+    const k = 6;
+    const Am = sharedF64(m * k).map(() => r() - 0.5);
+    const Bm = sharedF64(cols * k).map(() => r() - 0.5);
+    const A2 = sharedF64(m * k);
+    A2.set(Am);
+    const B2 = sharedF64(cols * k);
+    B2.set(Bm);
+    for (const lowerFrom of [-1, 0, 3]) {
+      const C1 = sharedF64(m * cols);
+      const C2 = new Float64Array(m * cols);
+      for (let i = 0; i < C1.length; i++) C1[i] = C2[i] = i * 0.01;
+      kernel!.nt_f64(m, cols, k, A2.byteOffset, k, B2.byteOffset, k, C1.byteOffset, cols, 1, -1, lowerFrom);
+      ntF64(m, cols, k, Am, 0, k, Bm, 0, k, C2, 0, cols, 1, -1, lowerFrom);
+      for (let i = 0; i < m; i++) {
+        const jEnd = lowerFrom >= 0 ? Math.min(cols, lowerFrom + i + 1) : cols;
+        for (let j = 0; j < jEnd; j++) expect(C1[i * cols + j]).toBeCloseTo(C2[i * cols + j], 12);
+      }
+      releaseShared(C1);
+    }
+    for (const a of [A2, B2]) releaseShared(a);
+  });
+});
+
 describe('DenseSLIM weights', () => {
-  it('item route matches a naive inverse (more users than items)', () => {
+  it('item route matches a naive inverse (more users than items)', async () => {
     const X = randomCounts(40, 12, 0.3, 21, 2);
     expect(chooseEaseRoute(X)).toBe('items');
-    expectClose(easeWeightsByItems(X, 3), naiveEase(X, 3), 1e-5);
+    expectClose(await easeWeightsByItems(X, 3), naiveEase(X, 3), 1e-5);
   });
 
   it('user route (Woodbury) matches a naive inverse (fewer users than items)', async () => {
@@ -93,7 +169,7 @@ describe('DenseSLIM weights', () => {
 
   it('both routes agree on the same matrix, including empty users and items', async () => {
     const X = randomCounts(20, 20, 0.15, 23, 2);
-    const a = easeWeightsByItems(X, 10);
+    const a = await easeWeightsByItems(X, 10);
     const b = await easeWeightsByUsers(X, 10);
     expectClose(a, b, 1e-5);
     expectClose(await computeDenseSlimWeights(X, { reg: 10 }), a, 1e-5);
