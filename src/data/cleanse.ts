@@ -1,0 +1,228 @@
+/**
+ * Cleansing and id mapping (data-sources.md §10, §11): drop null ids, string-coerce ids, parse the
+ * time column, de-duplicate (user, item) pairs in source order, apply the min-data gates, and index
+ * users and items by their sorted id strings. Everything runs on flat typed arrays.
+ */
+import { MinDataViolation } from '../errors/index.js';
+import { getLogger } from '../log/index.js';
+import { idCodes, sortIds } from './ids.js';
+import { missingColumnError } from './sources/required-columns.js';
+import type { InteractionTable } from './table.js';
+import { type TimeUnit, timeColumnMs } from './time.js';
+
+const log = getLogger('recotem.data.cleanse');
+
+export interface SchemaSpec {
+  readonly user_column: string;
+  readonly item_column: string;
+  readonly time_column?: string | null;
+  readonly time_unit?: TimeUnit | null;
+}
+
+export interface CleansingSpec {
+  readonly drop_null_ids: boolean;
+  readonly dedup: 'keep_first' | 'keep_last' | 'none';
+  readonly min_rows?: number | null;
+  readonly min_users?: number | null;
+  readonly min_items?: number | null;
+}
+
+export interface CleansingStats {
+  n_rows: number;
+  n_users: number;
+  n_items: number;
+  drop_count: number;
+  dedup_policy: string;
+}
+
+export interface Interactions {
+  /** rows in source order after cleansing */
+  readonly nRows: number;
+  /** sorted distinct user ids (Python string order, i.e. by code point) */
+  readonly userIds: readonly string[];
+  /** sorted distinct item ids */
+  readonly itemIds: readonly string[];
+  /** per row, index into userIds */
+  readonly userIndex: Int32Array;
+  /** per row, index into itemIds */
+  readonly itemIndex: Int32Array;
+  /** per row UTC epoch ms (NaN where missing) when schema.time_column is set and present */
+  readonly timeMs: Float64Array | null;
+  readonly stats: CleansingStats;
+}
+
+export interface CleanseRecipe {
+  readonly schema: SchemaSpec;
+  readonly cleansing: CleansingSpec;
+  /** Used only to name the source in the missing-column message. */
+  readonly source?: { readonly type: string; readonly path?: unknown };
+}
+
+/** Name of the source in messages: its path, else its type. */
+export function sourceLabel(recipe: CleanseRecipe): string {
+  const p = recipe.source?.path;
+  return typeof p === 'string' ? p : (recipe.source?.type ?? 'source');
+}
+
+export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe): Interactions {
+  const { schema, cleansing } = recipe;
+  for (const c of [schema.user_column, schema.item_column]) {
+    if (!table.hasColumn(c)) throw missingColumnError(c, sourceLabel(recipe), table.columnNames);
+  }
+  const total = table.rowCount;
+  const keepNulls = !cleansing.drop_null_ids;
+  const users = idCodes(table.column(schema.user_column), keepNulls);
+  const items = idCodes(table.column(schema.item_column), keepNulls);
+
+  // Step 1: rows with a null user or item id go (only possible when dropping).
+  let rows = new Int32Array(total);
+  let n = 0;
+  for (let r = 0; r < total; r++) {
+    if (users.codes[r] >= 0 && items.codes[r] >= 0) rows[n++] = r;
+  }
+  if (n < total) rows = rows.slice(0, n);
+
+  // Step 3: time column, only when configured and present.
+  const timeColumn = schema.time_column ?? null;
+  const times =
+    timeColumn !== null && table.hasColumn(timeColumn)
+      ? timeColumnMs(table.column(timeColumn), rows, timeColumn, schema.time_unit ?? null)
+      : null;
+
+  // Step 4: de-duplicate (user, item) pairs in source row order.
+  let kept = rows;
+  let keptTimes = times;
+  if (cleansing.dedup !== 'none' && n > 0) {
+    const keep = dedupMask(rows, users.codes, items.codes, users.strings.length, items.strings.length, cleansing.dedup);
+    let m = 0;
+    for (let k = 0; k < n; k++) if (keep[k]) m++;
+    if (m < n) {
+      kept = new Int32Array(m);
+      keptTimes = times ? new Float64Array(m) : null;
+      let j = 0;
+      for (let k = 0; k < n; k++) {
+        if (!keep[k]) continue;
+        kept[j] = rows[k];
+        if (keptTimes && times) keptTimes[j] = times[k];
+        j++;
+      }
+    }
+  }
+
+  // Index spaces: the sorted distinct ids that survived.
+  const userMap = sortedIndex(kept, users.codes, users.strings);
+  const itemMap = sortedIndex(kept, items.codes, items.strings);
+  const m = kept.length;
+  const userIndex = new Int32Array(m);
+  const itemIndex = new Int32Array(m);
+  for (let k = 0; k < m; k++) {
+    const r = kept[k];
+    userIndex[k] = userMap.remap[users.codes[r]];
+    itemIndex[k] = itemMap.remap[items.codes[r]];
+  }
+
+  const stats: CleansingStats = {
+    n_rows: m,
+    n_users: userMap.ids.length,
+    n_items: itemMap.ids.length,
+    drop_count: total - m,
+    dedup_policy: cleansing.dedup,
+  };
+  checkMinData(stats, cleansing);
+  log.info('data_cleansed', { n_rows: stats.n_rows, drop_count: stats.drop_count });
+  return {
+    nRows: m,
+    userIds: userMap.ids,
+    itemIds: itemMap.ids,
+    userIndex,
+    itemIndex,
+    timeMs: keptTimes,
+    stats,
+  };
+}
+
+/**
+ * keep[k] for rows[k]: the first (or last) occurrence of each (user, item) pair in source order.
+ * Rows are grouped by user with a stable counting sort; within a user an item stamp array finds
+ * repeats, so the whole pass is linear.
+ */
+function dedupMask(
+  rows: Int32Array,
+  userCodes: Int32Array,
+  itemCodes: Int32Array,
+  nUserCodes: number,
+  nItemCodes: number,
+  policy: 'keep_first' | 'keep_last',
+): Uint8Array {
+  const n = rows.length;
+  const start = new Int32Array(nUserCodes + 1);
+  for (let k = 0; k < n; k++) start[userCodes[rows[k]] + 1]++;
+  for (let u = 0; u < nUserCodes; u++) start[u + 1] += start[u];
+  const next = start.slice(0, nUserCodes);
+  const byUser = new Int32Array(n);
+  for (let k = 0; k < n; k++) byUser[next[userCodes[rows[k]]]++] = k;
+  const stamp = new Int32Array(nItemCodes).fill(-1);
+  const keep = new Uint8Array(n);
+  for (let u = 0; u < nUserCodes; u++) {
+    const lo = start[u];
+    const hi = start[u + 1];
+    if (policy === 'keep_first') {
+      for (let p = lo; p < hi; p++) {
+        const k = byUser[p];
+        const it = itemCodes[rows[k]];
+        if (stamp[it] !== u) {
+          stamp[it] = u;
+          keep[k] = 1;
+        }
+      }
+    } else {
+      for (let p = hi - 1; p >= lo; p--) {
+        const k = byUser[p];
+        const it = itemCodes[rows[k]];
+        if (stamp[it] !== u) {
+          stamp[it] = u;
+          keep[k] = 1;
+        }
+      }
+    }
+  }
+  return keep;
+}
+
+/** Sorted distinct strings of the codes used by `rows`, and code → sorted index. */
+function sortedIndex(
+  rows: Int32Array,
+  codes: Int32Array,
+  strings: readonly string[],
+): { ids: string[]; remap: Int32Array } {
+  const used = new Uint8Array(strings.length);
+  for (let k = 0; k < rows.length; k++) used[codes[rows[k]]] = 1;
+  const usedCodes: number[] = [];
+  for (let c = 0; c < strings.length; c++) if (used[c]) usedCodes.push(c);
+  const ids = sortIds(usedCodes.map((c) => strings[c]));
+  const position = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) position.set(ids[i], i);
+  const remap = new Int32Array(strings.length).fill(-1);
+  for (const c of usedCodes) remap[c] = position.get(strings[c]) as number;
+  return { ids, remap };
+}
+
+function checkMinData(stats: CleansingStats, cleansing: CleansingSpec): void {
+  const violations: string[] = [];
+  const gate = (name: 'rows' | 'users' | 'items', actual: number, min: number | null | undefined) => {
+    if (min !== null && min !== undefined && actual < min) violations.push(`n_${name}=${actual} < min_${name}=${min}`);
+  };
+  gate('rows', stats.n_rows, cleansing.min_rows);
+  gate('users', stats.n_users, cleansing.min_users);
+  gate('items', stats.n_items, cleansing.min_items);
+  if (violations.length > 0) {
+    throw new MinDataViolation(`Dataset below minimum thresholds after cleansing: ${violations.join('; ')}`, {
+      n_rows: stats.n_rows,
+      n_users: stats.n_users,
+      n_items: stats.n_items,
+      min_rows: cleansing.min_rows ?? null,
+      min_users: cleansing.min_users ?? null,
+      min_items: cleansing.min_items ?? null,
+    });
+  }
+}
