@@ -30,6 +30,8 @@ const ROUND_POLL_MS = 200;
 /** One finished trial (COMPLETE or PRUNED), for the progress reporter (training.md §9). */
 export interface TrialEvent {
   trial: number;
+  /** Same as `trial` (the progress reporter's field name). */
+  number: number;
   state: 'COMPLETE' | 'PRUNED';
   /** The metric score (not the objective); null when pruned. */
   score: number | null;
@@ -140,6 +142,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
       const emit = (state: TrialEvent['state'], score: number | null, cls: string, reason?: PrunedReason): void => {
         opts.onTrial?.({
           trial: number,
+          number,
           state,
           score,
           algorithm: cls,
