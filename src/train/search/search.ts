@@ -140,16 +140,25 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
       const number = claim.number;
       let params: TrialParams = {};
       const emit = (state: TrialEvent['state'], score: number | null, cls: string, reason?: PrunedReason): void => {
-        opts.onTrial?.({
-          trial: number,
-          number,
-          state,
-          score,
-          algorithm: cls,
-          params: withoutClass(params),
-          elapsedSeconds: (performance.now() - t0) / 1000,
-          ...(reason ? { reason } : {}),
-        });
+        try {
+          opts.onTrial?.({
+            trial: number,
+            number,
+            state,
+            score,
+            algorithm: cls,
+            params: withoutClass(params),
+            elapsedSeconds: (performance.now() - t0) / 1000,
+            ...(reason ? { reason } : {}),
+          });
+        } catch (err) {
+          // A progress display failing must not throw away a finished trial or the search.
+          log.warn('trial_callback_failed', {
+            ...context,
+            trial: number,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
       };
       try {
         let cls: string;

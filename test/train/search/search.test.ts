@@ -181,6 +181,26 @@ describe('runSearch, in-process', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('keeps a trial and the search when the progress callback throws', async () => {
+    const logs = captureLogs();
+    try {
+      const res = await runSearch(
+        baseOptions({
+          classes: [KNN],
+          budgets: { [KNN]: 2 },
+          nTrials: 2,
+          onTrial: () => {
+            throw new Error('display broke');
+          },
+        }),
+      );
+      expect(res.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE']);
+      expect(logs.events('trial_callback_failed')).toHaveLength(2);
+    } finally {
+      logs.stop();
+    }
+  });
+
   it('rejects a study with no active class before touching storage', async () => {
     const err = await rejection(runSearch(baseOptions({ classes: [KNN], budgets: { [KNN]: 0 }, nTrials: 3 })));
     expect(err).toBeInstanceOf(SearchError);
