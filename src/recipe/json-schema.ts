@@ -64,7 +64,6 @@ export function recipeJsonSchema(registry: SourceTypeLookup): JsonSchemaObject {
   const sourcePlaceholder = describeJsonSchema(z.any(), {});
   const json = toJson(buildRecipeSchema(sourcePlaceholder));
   const defs: Record<string, unknown> = { ...((json.$defs as Record<string, unknown> | undefined) ?? {}) };
-  const mapping: Record<string, string> = {};
   const members: JsonSchemaObject[] = [];
   for (const typeName of types) {
     const info = registry.get(typeName);
@@ -72,11 +71,11 @@ export function recipeJsonSchema(registry: SourceTypeLookup): JsonSchemaObject {
     const defName = sourceConfigDefName(typeName);
     defs[defName] = configJsonSchema(typeName, info.configSchema, defs);
     const ref = `#/$defs/${pointerSegment(defName)}`;
-    mapping[typeName] = ref;
     members.push({ $ref: ref });
   }
   const properties = json.properties as Record<string, JsonSchemaObject>;
-  properties.source = { oneOf: members, discriminator: { propertyName: 'type', mapping } };
+  // No `mapping`: it is OpenAPI-only and validators such as ajv refuse it.
+  properties.source = { type: 'object', oneOf: members, discriminator: { propertyName: 'type' } };
   applyPathPolicy(properties, defs, types);
   const required = new Set<string>((json.required as string[] | undefined) ?? []);
   required.add('source');

@@ -27,8 +27,12 @@ function schemeAlternatives(schemes: readonly string[]): string {
 /** A scheme token (ASCII letter, then scheme characters) before the first `:`. */
 const ANY_SCHEME = `${LEADING}[A-Za-z][A-Za-z0-9+.\\-\\t\\r\\n]*:`;
 
+function matches(pattern: string): JsonSchemaObject {
+  return { type: 'string', pattern };
+}
+
 function disallowedScheme(allowed: readonly string[]): JsonSchemaObject {
-  return { allOf: [{ pattern: ANY_SCHEME }, { not: { pattern: `${LEADING}${schemeAlternatives(allowed)}:` } }] };
+  return { allOf: [matches(ANY_SCHEME), { not: matches(`${LEADING}${schemeAlternatives(allowed)}:`) }] };
 }
 
 const CREDENTIALS = `${LEADING}${schemeAlternatives(CREDENTIAL_CHECKED_SCHEMES)}:${T}/${T}/[^/?#]*@`;
@@ -39,16 +43,11 @@ const FILE_WITH_HOST = `${LEADING}${tolerant('file')}:${T}/${T}/(?!${T}(?:${tole
 export function pathPolicyJsonSchemas(): { input: JsonSchemaObject; output: JsonSchemaObject } {
   return {
     input: {
-      not: { anyOf: [{ pattern: CHAINED }, { pattern: CREDENTIALS }, disallowedScheme(INPUT_SCHEMES)] },
+      not: { anyOf: [matches(CHAINED), matches(CREDENTIALS), disallowedScheme(INPUT_SCHEMES)] },
     },
     output: {
       not: {
-        anyOf: [
-          { pattern: CHAINED },
-          { pattern: CREDENTIALS },
-          disallowedScheme(OUTPUT_SCHEMES),
-          { pattern: FILE_WITH_HOST },
-        ],
+        anyOf: [matches(CHAINED), matches(CREDENTIALS), disallowedScheme(OUTPUT_SCHEMES), matches(FILE_WITH_HOST)],
       },
     },
   };

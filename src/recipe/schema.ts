@@ -73,7 +73,7 @@ const perAlgorithmTrialCount = laxInt();
 const perAlgorithmTrialsSchema = describeJsonSchema(z.record(z.string(), perAlgorithmTrialCount), {
   type: 'object',
   // Keys that resolve to no algorithm always fail the cross-field check, so the schema may reject them.
-  propertyNames: { pattern: ALGORITHM_NAME_SOURCE },
+  propertyNames: { type: 'string', pattern: ALGORITHM_NAME_SOURCE },
   additionalProperties: declaredJsonSchema(perAlgorithmTrialCount),
 });
 
