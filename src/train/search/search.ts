@@ -95,6 +95,11 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
   const es: EarlyStoppingOptions = { ...DEFAULT_EARLY_STOPPING, ...opts.earlyStopping };
   const perTrialTimeoutMs = opts.perTrialTimeoutSeconds ? opts.perTrialTimeoutSeconds * 1000 : undefined;
 
+  // Unknown classes and broken search spaces fail before any storage is opened.
+  const envUrl = String(opts.trialEnv ?? defaultTrialEnv());
+  const env = (await import(envUrl)) as TrialEnvironment;
+  for (const c of tried) validateSearchSpace(c, env.getRecommenderSpec(c).searchSpace);
+
   let store: StudyStore;
   let ownsStore = false;
   if (opts.storage !== null && typeof opts.storage === 'object') {
@@ -114,10 +119,6 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
     });
     parallelism = 1;
   }
-
-  const envUrl = String(opts.trialEnv ?? defaultTrialEnv());
-  const env = (await import(envUrl)) as TrialEnvironment;
-  for (const c of tried) validateSearchSpace(c, env.getRecommenderSpec(c).searchSpace);
 
   const sampler = new TpeSampler({ ...opts.sampler, seed: opts.seed });
   const pruner = new MedianPruner(opts.pruner);

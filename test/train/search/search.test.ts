@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,17 @@ describe('runSearch, in-process', () => {
     const err = await rejection(runSearch(baseOptions({ classes: [KNN], budgets: { [KNN]: 0 }, nTrials: 3 })));
     expect(err).toBeInstanceOf(SearchError);
     expect((err as SearchError).code).toBe('no_active_algorithms');
+  });
+
+  it('checks every class against the trial environment before creating any storage', async () => {
+    const file = join(dir, 'never.db');
+    const err = await rejection(
+      runSearch(
+        baseOptions({ classes: ['NoSuchRecommender'], budgets: { NoSuchRecommender: 1 }, nTrials: 1, storage: file }),
+      ),
+    );
+    expect(err.message).toBe('synthetic env: no class NoSuchRecommender');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('refuses storage URLs with credentials with exit code 4', async () => {
