@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell env references as ${NAME}
 import { describe, expect, it } from 'vitest';
 import { RecipeError } from '../../src/errors/index.js';
 import {

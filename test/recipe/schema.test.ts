@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell env references as ${NAME}
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RecipeError } from '../../src/errors/index.js';
 import { captureLogs, type LogCapture } from '../../src/log/capture.js';

@@ -204,7 +204,7 @@ class PluginRegistry implements SourceRegistry {
   plugins(): readonly RegisteredPlugin[] {
     return [...this.byType.values()];
   }
-  createSource(config: SourceConfig): Promise<DataSource> {
+  async createSource(config: SourceConfig): Promise<DataSource> {
     return this.require(config.type).create(config);
   }
 }
