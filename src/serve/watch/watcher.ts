@@ -30,9 +30,14 @@ export class ArtifactWatcher {
     this.poller = new ArtifactPoller(sup, Math.min(30, Math.max(1, intervalSeconds)));
   }
 
+  /** Seed the YAML cache from the startup load (start() does this; tests that drive cycles call it). */
+  async prepare(): Promise<void> {
+    await this.scanner.prime();
+  }
+
   async start(): Promise<void> {
     if (this.loop !== null) return;
-    await this.scanner.prime();
+    await this.prepare();
     log.info('artifact_watcher_started', { interval: this.intervalSeconds });
     this.loop = this.run();
   }
