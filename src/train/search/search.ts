@@ -68,7 +68,7 @@ export interface RunSearchOptions {
   earlyStopping?: Partial<EarlyStoppingOptions>;
   sampler?: Partial<Omit<TpeOptions, 'seed'>>;
   pruner?: MedianPrunerOptions;
-  /** `threads` passed to each model's fit (default: the model's own default). */
+  /** `threads` passed to each model's fit (default: 1 with parallel trials, else the model's default). */
   fitThreads?: number;
   /** Live orphaned workers that abort the search (§6.5; default 32). */
   orphanCeiling?: number;
@@ -123,10 +123,12 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
   const sampler = new TpeSampler({ ...opts.sampler, seed: opts.seed });
   const pruner = new MedianPruner(opts.pruner);
   const orphans = new OrphanTracker(opts.orphanCeiling ?? 32, log, context);
+  // Parallel trials already occupy the cores: each model then trains on one thread.
+  const fitThreads = opts.fitThreads ?? (parallelism > 1 ? 1 : undefined);
   const executor: TrialExecutor =
     parallelism === 1 && perTrialTimeoutMs === undefined
-      ? new InProcessExecutor(env, opts.trainMatrix, opts.evaluation, es, opts.fitThreads)
-      : new WorkerExecutor(envUrl, opts.trainMatrix, opts.evaluation, es, opts.fitThreads);
+      ? new InProcessExecutor(env, opts.trainMatrix, opts.evaluation, es, fitThreads)
+      : new WorkerExecutor(envUrl, opts.trainMatrix, opts.evaluation, es, fitThreads);
 
   let study: Study | null = null;
   let sessionOpen = false;
