@@ -58,7 +58,7 @@ describe('graceful drain', () => {
     child!.kill('SIGTERM');
     const response = await inflight;
     expect(response.status).toBe(200);
-    expect((await response.json()).items).toHaveLength(2);
+    expect(((await response.json()) as { items: unknown[] }).items).toHaveLength(2);
     // The listener is closed: a new connection is refused.
     await expect(fetch(`http://127.0.0.1:${port}/v1/health`)).rejects.toThrow();
     expect(await c.exited).toBe(0);

@@ -42,7 +42,7 @@ describe('over HTTP', () => {
       body: '{"requests":[{"user_id":"u1","limit":1}]}',
     });
     expect(r.status).toBe(200);
-    expect((await r.json()).results[0].status).toBe('ok');
+    expect(((await r.json()) as { results: { status: string }[] }).results[0].status).toBe('ok');
   });
 
   it('401, 404, 405, 422 and the Host check as a client sees them', async () => {
@@ -56,7 +56,7 @@ describe('over HTTP', () => {
       body: '{"user_id":',
     });
     expect(bad.status).toBe(422);
-    expect((await bad.json()).errors[0].type).toBe('json_invalid');
+    expect(((await bad.json()) as { errors: { type: string }[] }).errors[0].type).toBe('json_invalid');
     const form = await fetch(`${base}/v1/recipes/demo:recommend`, {
       method: 'POST',
       headers: { 'x-api-key': API_KEY },
