@@ -8,9 +8,9 @@
 import { TrainingError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
 import { getPool } from '../linalg/pool.js';
-import { releaseShared, sharedF32, sharedI32, toShared } from '../linalg/resident.js';
+import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
 import { MetricSums } from './metrics.js';
-import { type RankingBatch, type RankingSums, rankBatchRows, rankBatchTask } from './ranking-task.js';
+import { type RankingBatch, type RankingSums, rankBatchTask } from './ranking-task.js';
 import type { Recommender } from './types.js';
 
 export const METRIC_NAMES = ['ndcg', 'map', 'recall', 'hit'] as const;
@@ -144,43 +144,64 @@ export class Evaluator {
     if (rows.length === 0) return sums;
     const batch = Math.max(1, Math.min(rows.length, this.batchSize ?? Math.max(1, Math.floor(BATCH_SCORES / nItems))));
     const parallel = this.threads > 1 && rows.length * nItems >= PARALLEL_MIN_SCORES;
-    const pool = parallel ? getPool(this.threads) : null;
-    const scores = parallel ? sharedF32(batch * nItems) : new Float32Array(batch * nItems);
-    const users = parallel ? sharedI32(batch) : new Int32Array(batch);
-    const gtRows = parallel ? sharedI32(batch) : new Int32Array(batch);
+    const pool = getPool(parallel ? this.threads : 1);
+    // Two score buffers: the calling thread scores batch b+1 while workers rank batch b.
+    const buffers = [0, 1].map(() => ({
+      scores: sharedF32(batch * nItems),
+      users: sharedI32(batch),
+      gtRows: sharedI32(batch),
+    }));
+    const heapRanked = sharedI32((pool.size + 1) * k);
+    const heapValues = sharedF64((pool.size + 1) * k);
+    const useKernel = [heapRanked, heapValues, ...buffers.map((x) => x.scores)].every((x) => isResident(x));
     const arrays = parallel ? shareMatrices(mask, gt) : plainMatrices(mask, gt);
+    let pending: Promise<void> | null = null;
     try {
-      for (let start = 0; start < rows.length; start += batch) {
+      for (let start = 0, b = 0; start < rows.length; start += batch, b++) {
         const n = Math.min(batch, rows.length - start);
+        const buf = buffers[b & 1];
         for (let r = 0; r < n; r++) {
-          gtRows[r] = rows[start + r];
-          users[r] = this.offset + rows[start + r];
+          buf.gtRows[r] = rows[start + r];
+          buf.users[r] = this.offset + rows[start + r];
         }
-        model.scoreUsers(n === batch ? users : users.subarray(0, n), scores);
-        const job: RankingBatch = { scores, nItems, users, gtRows, k, ...arrays.views };
-        if (pool === null) {
-          addSums(sums, rankBatchRows(job, 0, n));
-        } else {
-          const parts = pool.size * 2;
-          const ranges: [number, number][] = [];
-          for (let p = 0; p < parts; p++) {
-            const s = Math.floor((n * p) / parts);
-            const e = Math.floor((n * (p + 1)) / parts);
-            if (e > s) ranges.push([s, e]);
-          }
-          for (const part of await pool.run(rankBatchTask, job, ranges)) addSums(sums, part);
-        }
+        model.scoreUsers(n === batch ? buf.users : buf.users.subarray(0, n), buf.scores);
+        if (pending !== null) await pending;
+        const job: RankingBatch = {
+          ...buf,
+          nItems,
+          k,
+          ...arrays.views,
+          ...(useKernel ? { heapRanked, heapValues } : {}),
+        };
+        pending = pool.run(rankBatchTask, job, splitRows(n, pool.size * 2)).then((parts) => {
+          for (const part of parts) addSums(sums, part);
+        });
       }
+      if (pending !== null) await pending;
     } finally {
-      if (parallel) {
-        releaseShared(scores);
-        releaseShared(users);
-        releaseShared(gtRows);
-        arrays.release();
+      // A failed batch may leave a ranking in flight: let it settle before freeing its buffers.
+      if (pending !== null) await pending.catch(() => undefined);
+      for (const buf of buffers) {
+        releaseShared(buf.scores);
+        releaseShared(buf.users);
+        releaseShared(buf.gtRows);
       }
+      releaseShared(heapRanked);
+      releaseShared(heapValues);
+      arrays.release();
     }
     return sums;
   }
+}
+
+function splitRows(n: number, parts: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let p = 0; p < parts; p++) {
+    const s = Math.floor((n * p) / parts);
+    const e = Math.floor((n * (p + 1)) / parts);
+    if (e > s) ranges.push([s, e]);
+  }
+  return ranges;
 }
 
 /** Scores held per batch (about 16 MB of float32). */

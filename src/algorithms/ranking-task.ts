@@ -3,7 +3,8 @@
  * already computed. Plain typed arrays in and a few sums out, so it runs the same on the calling
  * thread and on pool workers (where the arrays are shared, not copied).
  */
-import { defineTask } from '../linalg/pool.js';
+import { defineTask, type TaskContext } from '../linalg/pool.js';
+import { recsysKernels } from '../linalg/recsys-kernels.js';
 import { addUserMetrics, dcgDiscounts, MetricSums, topKIndices } from './metrics.js';
 
 export interface RankingBatch {
@@ -21,18 +22,27 @@ export interface RankingBatch {
   gtIndptr: Int32Array;
   gtIndices: Int32Array;
   gtData: Float32Array;
+  /**
+   * Kernel-heap scratch for the SIMD top-k: k ranked indices and k values per thread slot (slot =
+   * pool thread id). Present only when `scores` and these are heap views.
+   */
+  heapRanked?: Int32Array;
+  heapValues?: Float64Array;
 }
 
 /** Plain-object form of the sums (what a worker posts back). */
 export type RankingSums = Pick<MetricSums, 'ndcg' | 'map' | 'recall' | 'hit' | 'precision' | 'validUsers'>;
 
 /** Rank batch rows [start, end) and return their metric sums. */
-export function rankBatchRows(b: RankingBatch, start: number, end: number): RankingSums {
+export function rankBatchRows(b: RankingBatch, start: number, end: number, ctx?: TaskContext): RankingSums {
   const { scores, nItems, users, gtRows, k, maskIndptr, maskIndices, maskData, gtIndptr, gtIndices, gtData } = b;
   const discounts = dcgDiscounts(k);
   const sums = new MetricSums();
-  const ranked = new Int32Array(k);
-  const rankedVals = new Float64Array(k);
+  const slot = ctx?.threadId ?? 0;
+  const kernel = b.heapRanked !== undefined && ctx !== undefined ? recsysKernels(ctx.memory) : null;
+  const ranked = kernel !== null && b.heapRanked ? b.heapRanked.subarray(slot * k, slot * k + k) : new Int32Array(k);
+  const rankedVals =
+    kernel !== null && b.heapValues ? b.heapValues.subarray(slot * k, slot * k + k) : new Float64Array(k);
   const relevantMark = new Int32Array(nItems);
   for (let r = start; r < end; r++) {
     const user = users[r];
@@ -41,7 +51,11 @@ export function rankBatchRows(b: RankingBatch, start: number, end: number): Rank
     for (let p = maskIndptr[user]; p < maskIndptr[user + 1]; p++) {
       if (maskData[p] !== 0) scores[base + maskIndices[p]] = Number.NEGATIVE_INFINITY;
     }
-    topKIndices(scores, base, nItems, k, ranked, rankedVals);
+    if (kernel !== null) {
+      kernel.topk_f32(scores.byteOffset + base * 4, nItems, k, ranked.byteOffset, rankedVals.byteOffset);
+    } else {
+      topKIndices(scores, base, nItems, k, ranked, rankedVals);
+    }
     const stamp = r + 1;
     let nGt = 0;
     for (let p = gtIndptr[e]; p < gtIndptr[e + 1]; p++) {
@@ -66,5 +80,5 @@ export function rankBatchRows(b: RankingBatch, start: number, end: number): Rank
 export const rankBatchTask = defineTask(
   import.meta.url,
   'evaluatorRankBatch',
-  (b: RankingBatch, start: number, end: number) => rankBatchRows(b, start, end),
+  (b: RankingBatch, start: number, end: number, ctx: TaskContext) => rankBatchRows(b, start, end, ctx),
 );

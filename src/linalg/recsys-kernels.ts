@@ -1,13 +1,14 @@
 /**
- * The `nt_f64` kernel of ./wasm/assembly/spd.ts (C = beta·C + alpha·A·Bᵀ over float64 rows, lower
- * triangle optional) and its TypeScript twin. The WebAssembly module has no data segment, so it is
- * instantiated over the same shared heap as the main kernel module, on the main thread and in each
- * pool worker (`ctx.memory`); its arguments are heap addresses (a heap view's `byteOffset`).
+ * The kernels of ./wasm/assembly/recsys.ts and their TypeScript twins: `nt_f64` (C = beta·C +
+ * alpha·A·Bᵀ over float64 rows, lower triangle optional) and `topk_f32` (the k best of a score
+ * row). The WebAssembly module has no data segment, so it is instantiated over the same shared heap
+ * as the main kernel module, on the main thread and in each pool worker (`ctx.memory`); arguments
+ * are heap addresses (a heap view's `byteOffset`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export interface SpdKernel {
+export interface RecsysKernels {
   nt_f64(
     m: number,
     ncols: number,
@@ -22,20 +23,21 @@ export interface SpdKernel {
     alpha: number,
     lowerFrom: number,
   ): void;
+  topk_f32(scores: number, n: number, k: number, idx: number, vals: number): void;
 }
 
-const SPD_WASM_URL = new URL('../../build/wasm/spd.wasm', import.meta.url);
+const RECSYS_WASM_URL = new URL('../../build/wasm/recsys.wasm', import.meta.url);
 let compiled: WebAssembly.Module | null | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SpdKernel>();
+const instances = new WeakMap<WebAssembly.Memory, RecsysKernels>();
 
 /** The kernel over `memory`, or null when the module is not built or cannot be instantiated. */
-export function spdKernel(memory: WebAssembly.Memory | null): SpdKernel | null {
+export function recsysKernels(memory: WebAssembly.Memory | null): RecsysKernels | null {
   if (memory === null) return null;
   const have = instances.get(memory);
   if (have) return have;
   if (compiled === undefined) {
     try {
-      const path = fileURLToPath(SPD_WASM_URL);
+      const path = fileURLToPath(RECSYS_WASM_URL);
       compiled = existsSync(path) ? new WebAssembly.Module(readFileSync(path)) : null;
     } catch {
       compiled = null;
@@ -44,7 +46,7 @@ export function spdKernel(memory: WebAssembly.Memory | null): SpdKernel | null {
   if (compiled === null) return null;
   try {
     const inst = new WebAssembly.Instance(compiled, { env: { memory } });
-    const k = inst.exports as unknown as SpdKernel;
+    const k = inst.exports as unknown as RecsysKernels;
     instances.set(memory, k);
     return k;
   } catch {

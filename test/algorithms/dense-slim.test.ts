@@ -17,8 +17,8 @@ import { allocSpdMatrix, spdInverseBlocked } from '../../src/algorithms/similari
 import { TrainingError } from '../../src/errors/index.js';
 import type { CsrMatrix } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
+import { ntF64, recsysKernels } from '../../src/linalg/recsys-kernels.js';
 import { releaseShared, sharedF64 } from '../../src/linalg/resident.js';
-import { ntF64, spdKernel } from '../../src/linalg/spd-kernels.js';
 import { wasmRuntime } from '../../src/linalg/wasm/runtime.js';
 import { expectClose, matmul, randomCounts, rng, toDense } from './helpers.js';
 
@@ -126,7 +126,7 @@ describe('blocked SPD inverse (block sweeps)', () => {
   it('runs the SIMD kernel and agrees with its TypeScript twin', () => {
     const rt = wasmRuntime();
     expect(rt).not.toBeNull();
-    const kernel = spdKernel(rt!.memory);
+    const kernel = recsysKernels(rt!.memory);
     expect(kernel).not.toBeNull();
     const r = rng(5);
     const m = 11;

@@ -5,6 +5,9 @@ import type { Recommender, SavedModel } from '../../src/algorithms/types.js';
 import { TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
+import { recsysKernels } from '../../src/linalg/recsys-kernels.js';
+import { releaseShared, sharedF32, sharedF64, sharedI32 } from '../../src/linalg/resident.js';
+import { wasmRuntime } from '../../src/linalg/wasm/runtime.js';
 import { randomCounts, rng, toDense } from './helpers.js';
 
 /** A model that returns fixed scores per user row. */
@@ -140,6 +143,35 @@ describe('Evaluator against a naive full sort', () => {
       for (const key of ['ndcg', 'map', 'recall', 'hit', 'precision'] as const) {
         expect(res[key]).toBeCloseTo(sum[key] / n, 12);
       }
+    }
+  });
+
+  it('the SIMD top-k kernel agrees with its TypeScript twin, ties, NaN and −∞ included', () => {
+    const rt = wasmRuntime();
+    expect(rt).not.toBeNull();
+    const kernel = recsysKernels(rt!.memory)!;
+    expect(kernel).not.toBeNull();
+    const r = rng(17);
+    for (const [n, k] of [
+      [1, 1],
+      [7, 7],
+      [9, 3],
+      [103, 10],
+      [1000, 10],
+      [1001, 50],
+    ]) {
+      const scores = sharedF32(n);
+      for (let i = 0; i < n; i++) {
+        const x = r();
+        scores[i] = x < 0.05 ? Number.NaN : x < 0.1 ? Number.NEGATIVE_INFINITY : Math.floor(x * 20);
+      }
+      const idx = sharedI32(k);
+      const vals = sharedF64(k);
+      kernel.topk_f32(scores.byteOffset, n, k, idx.byteOffset, vals.byteOffset);
+      const ref = new Int32Array(k);
+      topKIndices(scores, 0, n, k, ref, new Float64Array(k));
+      expect(Array.from(idx), `n=${n} k=${k}`).toEqual(Array.from(ref));
+      for (const a of [scores, idx, vals]) releaseShared(a);
     }
   });
 

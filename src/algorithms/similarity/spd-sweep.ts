@@ -9,8 +9,8 @@
  */
 import { TrainingError } from '../../errors/index.js';
 import { defineTask, getPool, type Range, rangesByCost, type TaskContext } from '../../linalg/pool.js';
+import { ntF64, recsysKernels } from '../../linalg/recsys-kernels.js';
 import { isResident, releaseShared, sharedF64 } from '../../linalg/resident.js';
-import { ntF64, spdKernel } from '../../linalg/spd-kernels.js';
 import { wasmRuntime } from '../../linalg/wasm/runtime.js';
 import { spdInverseInPlace } from './spd-inverse.js';
 
@@ -34,7 +34,7 @@ interface SweepStepArgs {
 function sweepRows(a: SweepStepArgs, start: number, end: number, memory: WebAssembly.Memory | null): void {
   const { A, n, P, Dinv, T, kp } = a;
   const m = end - start;
-  const kernel = a.resident ? spdKernel(memory) : null;
+  const kernel = a.resident ? recsysKernels(memory) : null;
   if (kernel !== null) {
     kernel.nt_f64(
       m,

@@ -1,5 +1,9 @@
-// Register-blocked "C = beta·C + alpha·A·Bᵀ" on float64 rows, the one kernel of the blocked SPD
-// inverse (src/algorithms/similarity/spd-inverse.ts). Rows of A and B are contiguous with strides
+// Kernels of the recommenders and the evaluator (loaded by src/linalg/recsys-kernels.ts):
+//  - nt_f64: register-blocked "C = beta·C + alpha·A·Bᵀ" on float64 rows, the one kernel of the
+//    blocked SPD inverse (src/algorithms/similarity/spd-sweep.ts);
+//  - topk_f32: the k best entries of a float32 score row (evaluator ranking).
+//
+// nt_f64: Rows of A and B are contiguous with strides
 // lda, ldb; k is even (panels are zero-padded). With lowerFrom ≥ 0 only the lower triangle of a
 // block whose row 0 is global row `lowerFrom` is needed: row i stops after column lowerFrom + i
 // (a few entries above the diagonal of each 4-row strip are written too; callers ignore them).
@@ -98,4 +102,55 @@ export function nt_f64(
       }
     }
   }
+}
+
+// topk_f32: indices (relative to `scores`) of the k best of scores[0, n) into idx[0, k) (i32),
+// their values into vals (f64), best first: higher score first, equal scores → smaller index,
+// NaN and −∞ last. Requires 1 ≤ k ≤ n. A SIMD compare against the current k-th value skips four
+// entries at a time; the rare winners are inserted into the sorted list one by one.
+export function topk_f32(scores: usize, n: i32, k: i32, idx: usize, vals: usize): void {
+  for (let i: i32 = 0; i < k; i++) {
+    let v = <f64>load<f32>(scores + (<usize>i << 2));
+    if (isNaN(v)) v = -Infinity;
+    let p = i;
+    while (p > 0 && load<f64>(vals + (<usize>(p - 1) << 3)) < v) {
+      store<f64>(vals + (<usize>p << 3), load<f64>(vals + (<usize>(p - 1) << 3)));
+      store<i32>(idx + (<usize>p << 2), load<i32>(idx + (<usize>(p - 1) << 2)));
+      p--;
+    }
+    store<f64>(vals + (<usize>p << 3), v);
+    store<i32>(idx + (<usize>p << 2), i);
+  }
+  let threshold = load<f64>(vals + (<usize>(k - 1) << 3));
+  let i: i32 = k;
+  // Scalar lead-in up to a multiple of 4, then blocks of 4.
+  while (i < n && (i & 3) != 0) {
+    threshold = offer(scores, i, k, idx, vals, threshold);
+    i++;
+  }
+  let splat = f32x4.splat(<f32>threshold);
+  for (; i + 3 < n; i += 4) {
+    const v = v128.load(scores + (<usize>i << 2));
+    if (v128.any_true(f32x4.gt(v, splat))) {
+      for (let t: i32 = 0; t < 4; t++) threshold = offer(scores, i + t, k, idx, vals, threshold);
+      splat = f32x4.splat(<f32>threshold);
+    }
+  }
+  for (; i < n; i++) threshold = offer(scores, i, k, idx, vals, threshold);
+}
+
+// @ts-ignore: decorator
+@inline
+function offer(scores: usize, i: i32, k: i32, idx: usize, vals: usize, threshold: f64): f64 {
+  const v = <f64>load<f32>(scores + (<usize>i << 2));
+  if (!(v > threshold)) return threshold;
+  let p = k - 1;
+  while (p > 0 && load<f64>(vals + (<usize>(p - 1) << 3)) < v) {
+    store<f64>(vals + (<usize>p << 3), load<f64>(vals + (<usize>(p - 1) << 3)));
+    store<i32>(idx + (<usize>p << 2), load<i32>(idx + (<usize>(p - 1) << 2)));
+    p--;
+  }
+  store<f64>(vals + (<usize>p << 3), v);
+  store<i32>(idx + (<usize>p << 2), i);
+  return load<f64>(vals + (<usize>(k - 1) << 3));
 }
