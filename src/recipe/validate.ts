@@ -258,13 +258,25 @@ export function duplicateAlgorithms(raw: unknown): string[] {
   return duplicates;
 }
 
+/** Building the zod schema costs more than validating with it: keep one per registry. */
+const schemaByRegistry = new WeakMap<SourceTypeLookup, ReturnType<typeof buildRecipeSchema>>();
+
+function recipeSchemaFor(registry: SourceTypeLookup) {
+  let schema = schemaByRegistry.get(registry);
+  if (!schema) {
+    schema = buildRecipeSchema(sourceSlot(registry));
+    schemaByRegistry.set(registry, schema);
+  }
+  return schema;
+}
+
 /** Steps 6–10 on an expanded document; returns the frozen recipe. */
 export function validateExpandedRecipe(data: Record<string, unknown>, ctx: ValidationContext): Recipe {
   checkName(data, ctx);
   checkPaths(data, ctx);
   const document: Record<string, unknown> = { ...data };
   if (isPlainObject(data.source)) document.source = typeSource(data.source, ctx);
-  const parsed = buildRecipeSchema(sourceSlot(ctx.registry)).safeParse(document, { reportInput: true });
+  const parsed = recipeSchemaFor(ctx.registry).safeParse(document, { reportInput: true });
   if (!parsed.success) {
     throw issuesError(ctx, `Recipe '${ctx.file}' failed validation:`, toRecipeIssues(parsed.error.issues));
   }

@@ -12,6 +12,7 @@ import {
   LineCounter,
   type Pair,
   parseAllDocuments,
+  Schema,
   visit,
   type Node as YamlNode,
 } from 'yaml';
@@ -55,15 +56,25 @@ function positionOf(lines: LineCounter, offset: number | undefined): SourcePosit
   return { line, column: col };
 }
 
-export function parseRecipeYaml(text: string, file: string): ParsedYaml {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    version: '1.1',
+/** Built once: constructing the tag schema costs about as much as parsing a recipe. */
+let recipeSchema: Schema | undefined;
+function yamlSchema(): Schema {
+  recipeSchema ??= new Schema({
     schema: 'yaml-1.1',
     customTags: (tags) => [
       ...tags.filter((t) => typeof t === 'object' && KEPT_BASE_TAGS.has(t.tag)),
       ...PYYAML_SCALAR_TAGS,
     ],
+    merge: true,
+  });
+  return recipeSchema;
+}
+
+export function parseRecipeYaml(text: string, file: string): ParsedYaml {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    version: '1.1',
+    schema: yamlSchema(),
     merge: true,
     uniqueKeys: true,
     strict: true,

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell env references as ${NAME}
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RecipeError } from '../../src/errors/index.js';
+import { ExitCode, exitCodeFor, RecipeError } from '../../src/errors/index.js';
 import { captureLogs, type LogCapture } from '../../src/log/capture.js';
 import { getLogger } from '../../src/log/index.js';
 import {
@@ -8,6 +8,7 @@ import {
   CANONICAL_ALGORITHMS,
   IntegralFloat,
   resolveAlgorithmName,
+  validateForFilesystem,
   validateRecipeData,
 } from '../../src/recipe/index.js';
 import { baseRecipe, builtinRegistry, load, loadError, toYaml, withField } from './helpers.js';
@@ -410,6 +411,25 @@ describe('built-in source configs (data-sources.md)', () => {
       toYaml(withField(baseRecipe(), 'source', { type: 'sql', dsn_env: 'RECOTEM_RECIPE_DB', query: 'q' })),
     );
     expect(noParams.source.query_parameters).toEqual({});
+  });
+});
+
+describe('name re-validation (recipe.md §7)', () => {
+  it('accepts valid names and throws a RecipeError for anything else', () => {
+    expect(validateForFilesystem('news_articles-2')).toBe('news_articles-2');
+    for (const bad of ['', '../x', 'a/b', 'a b', 'x'.repeat(65), 'ü', 'a\n']) {
+      const err = (() => {
+        try {
+          validateForFilesystem(bad);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err, bad).toBeInstanceOf(RecipeError);
+      expect(exitCodeFor(err)).toBe(ExitCode.RECIPE);
+    }
+    expect(() => validateForFilesystem(42 as unknown as string)).toThrow(RecipeError);
   });
 });
 
