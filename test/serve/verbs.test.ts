@@ -179,3 +179,29 @@ describe(':recommend-related', () => {
     });
   });
 });
+
+describe('recipe serving limits', () => {
+  it('seed_items beyond serving.max_history → 422 on the single verb, VALIDATION_ERROR per batch element', async () => {
+    const a = await app([loadedEntry('demo', standardModel(), { maxHistory: 2 })]);
+    const single = await post(a, '/v1/recipes/demo:recommend-related', { seed_items: ['i1', 'i2', 'i3'] });
+    expect(single.statusCode).toBe(422);
+    expect(single.json().errors).toEqual([
+      { type: 'too_long', loc: ['body', 'seed_items'], msg: 'List should have at most 2 items after validation' },
+    ]);
+    expect((await post(a, '/v1/recipes/demo:recommend-related', { seed_items: ['i1', 'i2'] })).statusCode).toBe(200);
+    const batch = await post(a, '/v1/recipes/demo:batch-recommend-related', {
+      requests: [
+        { seed_items: ['i1', 'i2', 'i3'], limit: 1000 },
+        { seed_items: ['i1'], limit: 1000 },
+      ],
+    });
+    expect(batch.json().results).toEqual([
+      {
+        index: 0,
+        status: 'error',
+        error: { code: 'VALIDATION_ERROR', message: 'seed_items: List should have at most 2 items after validation' },
+      },
+      { index: 1, status: 'ok', items: expect.any(Array) },
+    ]);
+  });
+});

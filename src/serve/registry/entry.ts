@@ -14,9 +14,11 @@ export type MetadataIndex = ReadonlyMap<string, MetadataRecord>;
 export interface ServingOptions {
   /** `popular`: unknown users get the popularity ranking instead of 404 UNKNOWN_USER. */
   unknownUser: 'error' | 'popular';
+  /** Most seed items a related request may carry (recipe `serving.max_history`, at most 100). */
+  maxHistory: number;
 }
 
-export const DEFAULT_SERVING_OPTIONS: ServingOptions = { unknownUser: 'error' };
+export const DEFAULT_SERVING_OPTIONS: ServingOptions = { unknownUser: 'error', maxHistory: 100 };
 
 export interface ModelEntry {
   readonly name: string;

@@ -50,7 +50,9 @@ export interface RecipeWatch {
 }
 
 export function servingOptionsOf(recipe: Recipe): ServingOptions {
-  return recipe.serving ? { unknownUser: recipe.serving.unknown_user } : DEFAULT_SERVING_OPTIONS;
+  return recipe.serving
+    ? { unknownUser: recipe.serving.unknown_user, maxHistory: recipe.serving.max_history }
+    : DEFAULT_SERVING_OPTIONS;
 }
 
 export function targetOf(recipe: Recipe): LoadTarget {
@@ -67,6 +69,7 @@ export function targetChanged(a: LoadTarget, b: LoadTarget): boolean {
   return (
     a.artifactPath !== b.artifactPath ||
     a.serving.unknownUser !== b.serving.unknownUser ||
+    a.serving.maxHistory !== b.serving.maxHistory ||
     JSON.stringify(a.itemMetadata) !== JSON.stringify(b.itemMetadata)
   );
 }

@@ -109,6 +109,7 @@ export function loadedEntry(
     sha?: string;
     error?: string;
     popular?: boolean;
+    maxHistory?: number;
   } = {},
 ): ModelEntry {
   return {
@@ -122,7 +123,7 @@ export function loadedEntry(
     loaded: true,
     sha256: opts.sha ?? SHA,
     loadedAtUnix: 1_780_000_000,
-    serving: { unknownUser: opts.popular ? 'popular' : 'error' },
+    serving: { unknownUser: opts.popular ? 'popular' : 'error', maxHistory: opts.maxHistory ?? 100 },
     modelKey: `${name}#test`,
     popularRanking: opts.popular
       ? { indices: Int32Array.from([0, 1, 2, 3, 4, 5]), scores: Float32Array.from([2, 1, 1, 1, 1, 1]) }

@@ -22,7 +22,7 @@ import {
   type Verb,
 } from '../schemas.js';
 import { elementErrorMessage, toValidationItems } from '../validation.js';
-import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader } from './common.js';
+import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
 
 const log = getLogger('recotem.serve.http');
 
@@ -57,6 +57,7 @@ class BatchCollector {
     index: number,
     element: unknown,
     schema: typeof RecommendRequest | typeof RecommendRelatedRequest,
+    extraRule?: (value: T) => string | null,
   ): T | null {
     if (element === null || typeof element !== 'object' || Array.isArray(element)) {
       this.fail(index, 'VALIDATION_ERROR', 'request must be an object');
@@ -70,6 +71,11 @@ class BatchCollector {
       return null;
     }
     const value = parsed.data as unknown as T;
+    const broken = extraRule?.(value) ?? null;
+    if (broken !== null) {
+      this.fail(index, 'VALIDATION_ERROR', broken);
+      return null;
+    }
     if (this.aggregate + value.limit > AGGREGATE_LIMIT_CAP) {
       this.fail(index, 'VALIDATION_ERROR', `aggregate limit cap exceeded: ${AGGREGATE_LIMIT_CAP}`);
       return null;
@@ -179,7 +185,9 @@ export async function handleBatchRecommendRelated(
   const jobs: ProfileJob[] = [];
   const excludes: (string[] | null)[] = [];
   body.requests.forEach((element, index) => {
-    const value = collector.validate<RecommendRelatedRequest>(index, element, RecommendRelatedRequest);
+    const value = collector.validate<RecommendRelatedRequest>(index, element, RecommendRelatedRequest, (v) =>
+      v.seed_items.length > entry.serving.maxHistory ? `seed_items: ${tooManySeeds(entry.serving.maxHistory)}` : null,
+    );
     if (value === null) return;
     const profile = profileFromSeeds(value.seed_items, model.itemIndex);
     if (profile.items.length === 0) {

@@ -32,6 +32,11 @@ export function resolveEntry(registry: ModelRegistry, name: string): LoadedEntry
   return { entry, model: entry.model, version: modelVersion(entry) ?? '' };
 }
 
+/** Message for a related request with more seeds than the recipe's `serving.max_history`. */
+export function tooManySeeds(max: number): string {
+  return `List should have at most ${max} item${max === 1 ? '' : 's'} after validation`;
+}
+
 export function setModelVersionHeader(reply: FastifyReply, version: string): void {
   reply.header('x-recotem-model-version', version);
 }

@@ -27,7 +27,7 @@ import {
 } from '../schemas.js';
 import { RequestValidationError, toValidationItems } from '../validation.js';
 import { handleBatchRecommend, handleBatchRecommendRelated } from './batch.js';
-import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader } from './common.js';
+import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
 
 const log = getLogger('recotem.serve.http');
 
@@ -99,6 +99,11 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
   const body = request.body as RecommendRelatedRequest;
   const loaded = resolveEntry(ctx.registry, name);
   const { entry, model } = loaded;
+  if (body.seed_items.length > entry.serving.maxHistory) {
+    throw new RequestValidationError([
+      { type: 'too_long', loc: ['body', 'seed_items'], msg: tooManySeeds(entry.serving.maxHistory) },
+    ]);
+  }
   const profile = profileFromSeeds(body.seed_items, model.itemIndex);
   if (profile.items.length === 0) throw new ApiError(404, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
   const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [{ ...profile, limit: body.limit }]);
