@@ -3,7 +3,9 @@
  * (row `offset + e` of the model's matrix, ground truth row e of `groundTruth`): score all items,
  * mask the user's training items to −∞, rank (higher score first, ties → smaller index, masked
  * items last), and average hit / recall / nDCG / MAP / precision @k over users with a non-empty
- * ground truth. Users are scored in batches through `model.scoreUsers`.
+ * ground truth. Users are scored in batches through `model.scoreUsers` on the calling thread
+ * while the previous batch is masked, ranked (SIMD top-k kernel when loaded) and scored on the
+ * worker pool, so scoring and ranking overlap.
  */
 import { TrainingError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
@@ -27,7 +29,7 @@ export interface EvaluatorOptions {
   mask?: CsrMatrix;
   /** Users scored per `scoreUsers` call (default: about 4M scores per batch). */
   batchSize?: number;
-  /** Threads ranking each scored batch (the worker pool); default 1. */
+  /** Threads ranking the scored batches (the worker pool); default 1 (all on the calling thread). */
   threads?: number;
 }
 
