@@ -1,10 +1,12 @@
 /**
  * The IALS row solver (training.md §2.8): for each row r of one side, at most `maxSteps`
  * conjugate-gradient iterations on
- *   (A + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i,   λ_r = reg·(regBase + nnz_r)^nu,
- * warm-started from the current row, where A = α₀·VᵀV and v_i are the other side's factor rows.
- * Factor rows have stride kp (a multiple of 4, zero padded). This file holds the TypeScript twin
- * of the WebAssembly kernel `ials_cg_rows` and the pool task that runs either over a row range.
+ *   (D + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i,   λ_r = reg·(regBase + nnz_r)^nu,
+ * warm-started from the current row. D = α₀·VᵀV expressed in its own eigenbasis, i.e. diagonal:
+ * the trainer keeps both factor matrices rotated into that basis (`rotateRows`), which leaves the
+ * CG iterates unchanged up to the rotation and turns each K × K product into K multiplications.
+ * Factor rows have stride kp (a multiple of 4, zero padded). This file holds the TypeScript twins
+ * of the WebAssembly kernels and the pool tasks that run either over a row range.
  */
 import { gram } from './dense.js';
 import { defineTask, type TaskContext } from './pool.js';
@@ -17,25 +19,28 @@ export interface IalsSideArgs {
   target: Float32Array;
   other: Float32Array;
   kp: number;
-  /** α₀·VᵀV, float32 kp × kp */
-  gram: Float32Array;
+  /** the diagonal of α₀·VᵀV in the current basis (kp floats, padding zero) */
+  diag: Float32Array;
   reg: number;
   regBase: number;
   nu: number;
   maxSteps: number;
   /** one 3·kp float32 scratch block per range index, used by the WebAssembly kernel */
   scratch: Float32Array | null;
+  /** rows flagged here are left alone (solved elsewhere), or null */
+  skip: Uint8Array | null;
   /** all arrays are views of the kernel heap (so their byteOffset is a kernel pointer) */
   resident: boolean;
 }
 
 /** Returns 0 or (row + 1) of the first row whose system was singular. */
 export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number): number {
-  const { indptr, indices, conf, target, other, kp, gram, reg, regBase, nu, maxSteps } = a;
+  const { indptr, indices, conf, target, other, kp, diag, reg, regBase, nu, maxSteps, skip } = a;
   const r = new Float64Array(kp);
   const p = new Float64Array(kp);
   const ap = new Float64Array(kp);
   const x = new Float64Array(kp);
+  // out = sign·(D + λ)v + Σ c (beta + gamma·(v_i·v)) v_i
   const applyM = (
     v: Float64Array,
     out: Float64Array,
@@ -46,12 +51,7 @@ export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number):
     gamma: number,
     sign: number,
   ): void => {
-    for (let c = 0; c < kp; c++) {
-      let s = 0;
-      const rc = c * kp;
-      for (let j = 0; j < kp; j++) s += gram[rc + j] * v[j];
-      out[c] = sign * (s + lam * v[c]);
-    }
+    for (let c = 0; c < kp; c++) out[c] = sign * (diag[c] + lam) * v[c];
     for (let q = p0; q < p1; q++) {
       const off = indices[q] * kp;
       let d = 0;
@@ -61,6 +61,7 @@ export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number):
     }
   };
   for (let row = rowStart; row < rowEnd; row++) {
+    if (skip?.[row]) continue;
     const xo = row * kp;
     const p0 = indptr[row];
     const p1 = indptr[row + 1];
@@ -100,6 +101,22 @@ export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number):
   return 0;
 }
 
+/** Rows [r0, r1) of F (stride kp) ← F[r, 0:k]·Q with Q k × kp (TypeScript twin of rotate_rows_f32). */
+export function rotateRowsTs(F: Float32Array, kp: number, k: number, Q: Float32Array, r0: number, r1: number): void {
+  const tmp = new Float64Array(kp);
+  for (let r = r0; r < r1; r++) {
+    const off = r * kp;
+    tmp.fill(0);
+    for (let t = 0; t < k; t++) {
+      const f = F[off + t];
+      if (f === 0) continue;
+      const qo = t * kp;
+      for (let c = 0; c < kp; c++) tmp[c] += f * Q[qo + c];
+    }
+    for (let c = 0; c < kp; c++) F[off + c] = tmp[c];
+  }
+}
+
 /** Pool task: solve rows [start, end) with the WebAssembly kernel when available, else the twin. */
 export const ialsSolveRows = defineTask(
   import.meta.url,
@@ -114,7 +131,7 @@ export const ialsSolveRows = defineTask(
         a.target.byteOffset,
         a.other.byteOffset,
         a.kp,
-        a.gram.byteOffset,
+        a.diag.byteOffset,
         start,
         end,
         a.reg,
@@ -122,9 +139,114 @@ export const ialsSolveRows = defineTask(
         a.nu,
         a.maxSteps,
         a.scratch.byteOffset + ctx.rangeIndex * 3 * a.kp * 4,
+        a.skip ? a.skip.byteOffset : 0,
       );
     }
     return ialsCgRowsTs(a, start, end);
+  },
+);
+
+export interface SweepArgs {
+  /** CSR over the other side's rows; `hidx` = local index of the (heavy) target row */
+  indptr: Int32Array;
+  hidx: Int32Array;
+  conf: Float32Array;
+  /** the other side's factors (stride kp) */
+  F: Float32Array;
+  kp: number;
+  /** H × kp search directions of the heavy rows */
+  P: Float32Array;
+  /** 1 = row still iterating */
+  active: Uint8Array;
+  nTargets: number;
+  /** one H × kp slot per range index */
+  out: Float32Array;
+  beta: number;
+  gamma: number;
+  resident: boolean;
+}
+
+/** TypeScript twin of ials_sweep: slot ← Σ c·(beta + gamma·(F[u]·P[h]))·F[u] over rows [r0, r1). */
+export function ialsSweepTs(a: SweepArgs, r0: number, r1: number, slot: Float32Array): void {
+  const { indptr, hidx, conf, F, kp, P, active, beta, gamma } = a;
+  slot.fill(0);
+  for (let u = r0; u < r1; u++) {
+    const fo = u * kp;
+    for (let q = indptr[u]; q < indptr[u + 1]; q++) {
+      const h = hidx[q];
+      if (!active[h]) continue;
+      const po = h * kp;
+      let d = 0;
+      for (let t = 0; t < kp; t++) d += F[fo + t] * P[po + t];
+      const w = conf[q] * (beta + gamma * d);
+      for (let t = 0; t < kp; t++) slot[po + t] += w * F[fo + t];
+    }
+  }
+}
+
+/** Pool task: one slot of the heavy-row sweep (see ials_sweep). */
+export const ialsSweep = defineTask(
+  import.meta.url,
+  'ialsSweep',
+  (a: SweepArgs, start: number, end: number, ctx: TaskContext): void => {
+    const size = a.nTargets * a.kp;
+    const k = ctx.kernels;
+    if (k && a.resident) {
+      k.ials_sweep(
+        a.indptr.byteOffset,
+        a.hidx.byteOffset,
+        a.conf.byteOffset,
+        start,
+        end,
+        a.F.byteOffset,
+        a.kp,
+        a.P.byteOffset,
+        a.active.byteOffset,
+        a.nTargets,
+        a.out.byteOffset + ctx.rangeIndex * size * 4,
+        a.beta,
+        a.gamma,
+      );
+      return;
+    }
+    ialsSweepTs(a, start, end, a.out.subarray(ctx.rangeIndex * size, (ctx.rangeIndex + 1) * size));
+  },
+);
+
+export interface RotateArgs {
+  /** the matrices to rotate, each with stride kp; ranges index the concatenation of their rows */
+  matrices: Float32Array[];
+  rows: number[];
+  kp: number;
+  k: number;
+  /** k × kp float32 */
+  Q: Float32Array;
+  /** 4·kp floats per range index */
+  scratch: Float32Array | null;
+  resident: boolean;
+}
+
+/** Pool task: rotate rows [start, end) of the concatenated matrices. */
+export const rotateRows = defineTask(
+  import.meta.url,
+  'rotateRows',
+  (a: RotateArgs, start: number, end: number, ctx: TaskContext): void => {
+    let base = 0;
+    for (let m = 0; m < a.matrices.length; m++) {
+      const s = Math.max(start, base) - base;
+      const e = Math.min(end, base + a.rows[m]) - base;
+      if (s < e) {
+        const F = a.matrices[m];
+        const kern = ctx.kernels;
+        if (kern && a.resident && a.scratch) {
+          const tmp = a.scratch.byteOffset + ctx.rangeIndex * 4 * a.kp * 4;
+          kern.rotate_rows_f32(F.byteOffset, a.kp, a.k, a.Q.byteOffset, s, e, tmp);
+        } else {
+          rotateRowsTs(F, a.kp, a.k, a.Q, s, e);
+        }
+      }
+      base += a.rows[m];
+    }
   },
 );
 

@@ -47,6 +47,7 @@ export {
   sharedF32,
   sharedF64,
   sharedI32,
+  sharedU8,
   toShared,
   unpin,
 } from './resident.js';

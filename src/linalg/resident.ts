@@ -6,7 +6,7 @@
  */
 import { type WasmHeap, wasmRuntime } from './wasm/runtime.js';
 
-type Typed = Float32Array | Float64Array | Int32Array;
+type Typed = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 interface CacheEntry {
   heap: WasmHeap;
@@ -125,6 +125,15 @@ export function sharedF64(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(n * 8));
 }
 
+export function sharedU8(n: number): Uint8Array {
+  const rt = wasmRuntime();
+  if (rt) {
+    const ptr = rt.heap.alloc(n); // may grow the memory: take the buffer afterwards
+    return new Uint8Array(rt.memory.buffer, ptr, n).fill(0);
+  }
+  return new Uint8Array(new SharedArrayBuffer(n));
+}
+
 export function sharedI32(n: number): Int32Array {
   const rt = wasmRuntime();
   if (rt) return rt.heap.i32(rt.heap.alloc(n * 4), n).fill(0);
@@ -138,7 +147,9 @@ export function toShared<T extends Typed>(a: T): T {
       ? sharedF32(a.length)
       : a instanceof Float64Array
         ? sharedF64(a.length)
-        : sharedI32(a.length)
+        : a instanceof Uint8Array
+          ? sharedU8(a.length)
+          : sharedI32(a.length)
   ) as T;
   out.set(a as never);
   return out;

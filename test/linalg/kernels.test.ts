@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../../src/linalg/csr.js';
 import * as twin from '../../src/linalg/dense.js';
-import { type IalsSideArgs, ialsCgRowsTs } from '../../src/linalg/ials-kernel.js';
+import { type IalsSideArgs, ialsCgRowsTs, ialsSweepTs, rotateRowsTs } from '../../src/linalg/ials-kernel.js';
 import { gemmNN64, gemmNT32, gram32, gram64, spmm64 } from '../../src/linalg/kernels.js';
 import { Rng } from '../../src/linalg/random.js';
 import { isResident, releaseShared, sharedF32, toShared } from '../../src/linalg/resident.js';
@@ -118,7 +118,7 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
     expectClose(O2, O1, 1e-12);
   });
 
-  it('ials_cg_rows matches the TypeScript row solver', () => {
+  it('ials_cg_rows matches the TypeScript row solver (with a skip mask)', () => {
     const rng = new Rng(5);
     const nRows = 40;
     const nOther = 60;
@@ -129,21 +129,16 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         r.push(rng.nextInt(nRows));
         c.push(rng.nextInt(nOther));
       }
-      r.push(nRows - 1); // keep the last row non-empty; row 0 may be empty by chance
+      r.push(nRows - 1);
       c.push(0);
       const X = csrFromCoo(nRows, nOther, r, c);
       const other = randF32(rng, nOther * kp).map((v) => v * 0.3);
-      const gram = new Float64Array(kp * kp);
-      twin.gram(other, kp, kp, 0, nOther, gram);
-      const gram32v = Float32Array.from(gram, (v) => v * 0.1);
+      const diag = Float32Array.from({ length: kp }, (_, i) => 0.5 + i * 0.01);
       const target = randF32(rng, nRows * kp).map((v) => v * 0.1);
-      const base = {
-        kp,
-        reg: 0.05,
-        regBase: 0.1 * nOther,
-        nu: 1,
-        maxSteps: 3,
-      };
+      const skip = new Uint8Array(nRows);
+      skip[3] = 1;
+      skip[17] = 1;
+      const base = { kp, reg: 0.05, regBase: 0.1 * nOther, nu: 1, maxSteps: 3 };
       const tsArgs: IalsSideArgs = {
         ...base,
         indptr: X.indptr,
@@ -151,29 +146,36 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         conf: X.data,
         target: Float32Array.from(target),
         other,
-        gram: gram32v,
+        diag,
         scratch: null,
+        skip,
         resident: false,
       };
       expect(ialsCgRowsTs(tsArgs, 0, nRows)).toBe(0);
+      // skipped rows untouched, others moved
+      expect(Array.from(tsArgs.target.subarray(3 * kp, 4 * kp))).toEqual(Array.from(target.subarray(3 * kp, 4 * kp)));
+      expect(Array.from(tsArgs.target.subarray(4 * kp, 5 * kp))).not.toEqual(
+        Array.from(target.subarray(4 * kp, 5 * kp)),
+      );
       const scratch = sharedF32(3 * kp);
-      const wasmArgs = {
+      const w = {
         indptr: toShared(X.indptr),
         indices: toShared(X.indices),
         conf: toShared(X.data),
         target: toShared(target),
         other: toShared(other),
-        gram: toShared(gram32v),
+        diag: toShared(diag),
+        skip: toShared(skip),
       };
-      expect(isResident(wasmArgs.target)).toBe(true);
+      expect(isResident(w.target)).toBe(true);
       const status = rt!.exports.ials_cg_rows(
-        wasmArgs.indptr.byteOffset,
-        wasmArgs.indices.byteOffset,
-        wasmArgs.conf.byteOffset,
-        wasmArgs.target.byteOffset,
-        wasmArgs.other.byteOffset,
+        w.indptr.byteOffset,
+        w.indices.byteOffset,
+        w.conf.byteOffset,
+        w.target.byteOffset,
+        w.other.byteOffset,
         kp,
-        wasmArgs.gram.byteOffset,
+        w.diag.byteOffset,
         0,
         nRows,
         base.reg,
@@ -181,11 +183,139 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         base.nu,
         base.maxSteps,
         scratch.byteOffset,
+        w.skip.byteOffset,
       );
       expect(status).toBe(0);
-      expectClose(wasmArgs.target, tsArgs.target, 2e-4);
-      for (const v of Object.values(wasmArgs)) releaseShared(v);
+      expectClose(w.target, tsArgs.target, 2e-4);
+      for (const v of Object.values(w)) releaseShared(v);
       releaseShared(scratch);
     }
+  });
+
+  it('ials_cg_rows reports a singular system as row + 1', () => {
+    const kp = 4;
+    const X = csrFromCoo(2, 1, [1], [0]);
+    const w = {
+      indptr: toShared(X.indptr),
+      indices: toShared(X.indices),
+      conf: toShared(Float32Array.from([-1])), // negative confidence makes M indefinite
+      target: toShared(Float32Array.from([0, 0, 0, 0, 0.1, 0.1, 0.1, 0.1])),
+      other: toShared(Float32Array.from([1, 1, 1, 1])),
+      diag: toShared(new Float32Array(4)),
+    };
+    const scratch = sharedF32(3 * kp);
+    const status = rt!.exports.ials_cg_rows(
+      w.indptr.byteOffset,
+      w.indices.byteOffset,
+      w.conf.byteOffset,
+      w.target.byteOffset,
+      w.other.byteOffset,
+      kp,
+      w.diag.byteOffset,
+      0,
+      2,
+      0,
+      0,
+      1,
+      3,
+      scratch.byteOffset,
+      0,
+    );
+    expect(status).toBe(2);
+    const tsArgs: IalsSideArgs = {
+      indptr: X.indptr,
+      indices: X.indices,
+      conf: Float32Array.from([-1]),
+      target: new Float32Array(8).fill(0.1),
+      other: Float32Array.from([1, 1, 1, 1]),
+      kp,
+      diag: new Float32Array(4),
+      reg: 0,
+      regBase: 0,
+      nu: 1,
+      maxSteps: 3,
+      scratch: null,
+      skip: null,
+      resident: false,
+    };
+    expect(ialsCgRowsTs(tsArgs, 0, 2)).toBe(2);
+    for (const v of Object.values(w)) releaseShared(v);
+    releaseShared(scratch);
+  });
+
+  it('ials_sweep and rotate_rows_f32 match their twins', () => {
+    const rng = new Rng(6);
+    const kp = 12;
+    const nRows = 30;
+    const H = 5;
+    const r: number[] = [];
+    const c: number[] = [];
+    const v: number[] = [];
+    for (let t = 0; t < 90; t++) {
+      r.push(rng.nextInt(nRows));
+      c.push(rng.nextInt(H));
+      v.push(1 + rng.nextInt(3));
+    }
+    const M = csrFromCoo(nRows, H, r, c, v);
+    const F = randF32(rng, nRows * kp);
+    const P = randF32(rng, H * kp);
+    const active = Uint8Array.from([1, 0, 1, 1, 1]);
+    const expected = new Float32Array(H * kp);
+    const args = {
+      indptr: M.indptr,
+      hidx: M.indices,
+      conf: M.data,
+      F,
+      kp,
+      P,
+      active,
+      nTargets: H,
+      out: expected,
+      beta: 1,
+      gamma: -1,
+      resident: false,
+    };
+    ialsSweepTs(args, 5, 25, expected);
+    expect(Array.from(expected.subarray(kp, 2 * kp)).every((x) => x === 0)).toBe(true);
+    const w = {
+      indptr: toShared(M.indptr),
+      hidx: toShared(M.indices),
+      conf: toShared(M.data),
+      F: toShared(F),
+      P: toShared(P),
+      active: toShared(active),
+      out: toShared(new Float32Array(H * kp).fill(7)),
+    };
+    rt!.exports.ials_sweep(
+      w.indptr.byteOffset,
+      w.hidx.byteOffset,
+      w.conf.byteOffset,
+      5,
+      25,
+      w.F.byteOffset,
+      kp,
+      w.P.byteOffset,
+      w.active.byteOffset,
+      H,
+      w.out.byteOffset,
+      1,
+      -1,
+    );
+    expectClose(w.out, expected, 1e-5);
+
+    const k = 10;
+    const Q = new Float32Array(k * kp);
+    for (let t = 0; t < k; t++) for (let cc = 0; cc < k; cc++) Q[t * kp + cc] = rng.nextFloat() - 0.5;
+    const G = randF32(rng, 11 * kp);
+    for (let row = 0; row < 11; row++) for (let cc = k; cc < kp; cc++) G[row * kp + cc] = 0;
+    const Gts = Float32Array.from(G);
+    rotateRowsTs(Gts, kp, k, Q, 2, 11);
+    const Gw = toShared(G);
+    const Qw = toShared(Q);
+    const tmp = sharedF32(4 * kp);
+    rt!.exports.rotate_rows_f32(Gw.byteOffset, kp, k, Qw.byteOffset, 2, 11, tmp.byteOffset);
+    expectClose(Gw, Gts, 1e-5);
+    expect(Array.from(Gw.subarray(0, 2 * kp))).toEqual(Array.from(G.subarray(0, 2 * kp)));
+    for (const x of [...Object.values(w), Gw, Qw, tmp]) releaseShared(x);
   });
 });

@@ -8,6 +8,7 @@
  * runtime is `null` and every caller falls back to the TypeScript twins, with one logged warning.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
 export interface KernelExports {
   dot_f32(a: number, b: number, n: number): number;
@@ -31,7 +32,7 @@ export interface KernelExports {
     target: number,
     other: number,
     kp: number,
-    A: number,
+    diag: number,
     rowStart: number,
     rowEnd: number,
     reg: number,
@@ -39,7 +40,24 @@ export interface KernelExports {
     nu: number,
     maxSteps: number,
     scratch: number,
+    skip: number,
   ): number;
+  ials_sweep(
+    indptr: number,
+    hidx: number,
+    conf: number,
+    r0: number,
+    r1: number,
+    F: number,
+    kp: number,
+    P: number,
+    active: number,
+    nTargets: number,
+    out: number,
+    beta: number,
+    gamma: number,
+  ): void;
+  rotate_rows_f32(F: number, kp: number, k: number, Q: number, r0: number, r1: number, tmp: number): void;
   spmm_f64(
     indptr: number,
     indices: number,
@@ -177,6 +195,20 @@ export interface WasmRuntime {
 }
 
 let runtime: WasmRuntime | null | undefined;
+
+/**
+ * Compile with V8's optimizing tier straight away. With dynamic tiering the first calls of a kernel
+ * run baseline code several times slower, and a long kernel call is never switched over mid-run; the
+ * module is small, so eager optimization costs a few milliseconds once.
+ */
+function compileOptimized(bytes: Uint8Array): WebAssembly.Module {
+  setFlagsFromString('--no-wasm-dynamic-tiering');
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    setFlagsFromString('--wasm-dynamic-tiering');
+  }
+}
 let loadWarning: string | null = null;
 
 /** Instantiate the kernels over `memory` (used by the main thread and by each worker). */
@@ -198,7 +230,7 @@ export function wasmRuntime(): WasmRuntime | null {
   }
   try {
     const bytes = readFileSync(WASM_URL);
-    const module = new WebAssembly.Module(bytes);
+    const module = compileOptimized(bytes);
     const memory = new WebAssembly.Memory({ initial: HEAP_BASE / PAGE + 16, maximum: MAX_PAGES, shared: true });
     const exports = instantiateKernels(module, memory);
     runtime = { module, memory, exports, heap: new WasmHeap(memory) };

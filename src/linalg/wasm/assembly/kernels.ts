@@ -214,75 +214,89 @@ function addTile(
 
 // ---------------------------------------------------------------------------------------------
 // IALS: conjugate-gradient solve of one side (training.md §2.8)
+//
+// The factors are kept in the eigenbasis of the fixed side's Gram matrix, so the dense term
+// α₀·VᵀV of every CG matrix product is the diagonal `diag` (an orthogonal change of basis leaves
+// CG's iterates, inner products and stopping rule unchanged).
 
-/** out = (A + lam·I)·x for the symmetric float32 K × K matrix A (K = kp, multiple of 4). */
-function denseApply(A: usize, kp: i32, lam: f32, x: usize, out: usize, sign: f32): void {
-  const sk = <usize>kp << 2;
-  let c: i32 = 0;
-  for (; c + 16 <= kp; c += 16) {
-    const co = <usize>c << 2;
-    let y0 = f32x4.splat(0), y1 = f32x4.splat(0), y2 = f32x4.splat(0), y3 = f32x4.splat(0);
-    for (let j: i32 = 0; j < kp; j++) {
-      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
-      const row = A + <usize>j * sk + co; // A[j, c..c+15] = A[c..c+15, j]
-      y0 = f32x4.add(y0, f32x4.mul(v128.load(row), xj));
-      y1 = f32x4.add(y1, f32x4.mul(v128.load(row, 16), xj));
-      y2 = f32x4.add(y2, f32x4.mul(v128.load(row, 32), xj));
-      y3 = f32x4.add(y3, f32x4.mul(v128.load(row, 48), xj));
-    }
-    const vl = f32x4.splat(lam);
-    const vs = f32x4.splat(sign);
-    y0 = f32x4.mul(vs, f32x4.add(y0, f32x4.mul(vl, v128.load(x + co))));
-    y1 = f32x4.mul(vs, f32x4.add(y1, f32x4.mul(vl, v128.load(x + co, 16))));
-    y2 = f32x4.mul(vs, f32x4.add(y2, f32x4.mul(vl, v128.load(x + co, 32))));
-    y3 = f32x4.mul(vs, f32x4.add(y3, f32x4.mul(vl, v128.load(x + co, 48))));
-    v128.store(out + co, y0);
-    v128.store(out + co, y1, 16);
-    v128.store(out + co, y2, 32);
-    v128.store(out + co, y3, 48);
-  }
-  for (; c < kp; c += 4) {
-    const co = <usize>c << 2;
-    let y0 = f32x4.splat(0);
-    for (let j: i32 = 0; j < kp; j++) {
-      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
-      y0 = f32x4.add(y0, f32x4.mul(v128.load(A + <usize>j * sk + co), xj));
-    }
-    y0 = f32x4.mul(f32x4.splat(sign), f32x4.add(y0, f32x4.mul(f32x4.splat(lam), v128.load(x + co))));
-    v128.store(out + co, y0);
+/** out = sign·(diag + lam)∘x */
+@inline function diagApply(diag: usize, kp: i32, lam: f32, x: usize, out: usize, sign: f32): void {
+  const vl = f32x4.splat(lam);
+  const vs = f32x4.splat(sign);
+  for (let t: i32 = 0; t < kp; t += 4) {
+    const o = <usize>t << 2;
+    v128.store(out + o, f32x4.mul(vs, f32x4.mul(f32x4.add(v128.load(diag + o), vl), v128.load(x + o))));
   }
 }
 
 /**
  * out += Σ_{p ∈ [p0, p1)} w_p·V[idx_p], with w_p = conf_p·(beta + gamma·(V[idx_p]·x)).
- * Items are taken in pairs so each pass over `out` serves two factor rows.
+ * Items are taken four at a time so each pass over x and out serves four factor rows.
  */
 function sparseApply(
   indices: usize, conf: usize, p0: i32, p1: i32, V: usize, kp: i32, x: usize, out: usize, beta: f32, gamma: f32,
 ): void {
   const sv = <usize>kp << 2;
+  const vbeta = f32x4.splat(beta);
+  const vgamma = f32x4.splat(gamma);
   let p = p0;
-  for (; p + 2 <= p1; p += 2) {
+  for (; p + 4 <= p1; p += 4) {
     const pa = <usize>p << 2;
     const va = V + <usize>load<i32>(indices + pa) * sv;
     const vb = V + <usize>load<i32>(indices + pa, 4) * sv;
-    let da = f32x4.splat(0);
-    let db = f32x4.splat(0);
-    for (let t: i32 = 0; t < kp; t += 4) {
+    const vc = V + <usize>load<i32>(indices + pa, 8) * sv;
+    const vd = V + <usize>load<i32>(indices + pa, 12) * sv;
+    let da = f32x4.splat(0), db = f32x4.splat(0), dc = f32x4.splat(0), dd = f32x4.splat(0);
+    let ea = f32x4.splat(0), eb = f32x4.splat(0), ec = f32x4.splat(0), ed = f32x4.splat(0);
+    let t: i32 = 0;
+    for (; t + 8 <= kp; t += 8) {
+      const o = <usize>t << 2;
+      const xv = v128.load(x + o);
+      const xw = v128.load(x + o, 16);
+      da = f32x4.add(da, f32x4.mul(v128.load(va + o), xv));
+      db = f32x4.add(db, f32x4.mul(v128.load(vb + o), xv));
+      dc = f32x4.add(dc, f32x4.mul(v128.load(vc + o), xv));
+      dd = f32x4.add(dd, f32x4.mul(v128.load(vd + o), xv));
+      ea = f32x4.add(ea, f32x4.mul(v128.load(va + o, 16), xw));
+      eb = f32x4.add(eb, f32x4.mul(v128.load(vb + o, 16), xw));
+      ec = f32x4.add(ec, f32x4.mul(v128.load(vc + o, 16), xw));
+      ed = f32x4.add(ed, f32x4.mul(v128.load(vd + o, 16), xw));
+    }
+    if (t < kp) {
       const o = <usize>t << 2;
       const xv = v128.load(x + o);
       da = f32x4.add(da, f32x4.mul(v128.load(va + o), xv));
       db = f32x4.add(db, f32x4.mul(v128.load(vb + o), xv));
+      dc = f32x4.add(dc, f32x4.mul(v128.load(vc + o), xv));
+      dd = f32x4.add(dd, f32x4.mul(v128.load(vd + o), xv));
     }
-    const wa = f32x4.splat(load<f32>(conf + pa) * (beta + gamma * hsum(da)));
-    const wb = f32x4.splat(load<f32>(conf + pa, 4) * (beta + gamma * hsum(db)));
-    for (let t: i32 = 0; t < kp; t += 4) {
+    da = f32x4.add(da, ea);
+    db = f32x4.add(db, eb);
+    dc = f32x4.add(dc, ec);
+    dd = f32x4.add(dd, ed);
+    const w = f32x4.mul(v128.load(conf + pa), f32x4.add(vbeta, f32x4.mul(vgamma, hsum4(da, db, dc, dd))));
+    const wa = v128.shuffle<f32>(w, w, 0, 0, 0, 0);
+    const wb = v128.shuffle<f32>(w, w, 1, 1, 1, 1);
+    const wc = v128.shuffle<f32>(w, w, 2, 2, 2, 2);
+    const wd = v128.shuffle<f32>(w, w, 3, 3, 3, 3);
+    t = 0;
+    for (; t + 8 <= kp; t += 8) {
       const o = <usize>t << 2;
-      const acc = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
-      v128.store(out + o, f32x4.add(v128.load(out + o), acc));
+      const ab = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
+      const cd = f32x4.add(f32x4.mul(wc, v128.load(vc + o)), f32x4.mul(wd, v128.load(vd + o)));
+      const ab2 = f32x4.add(f32x4.mul(wa, v128.load(va + o, 16)), f32x4.mul(wb, v128.load(vb + o, 16)));
+      const cd2 = f32x4.add(f32x4.mul(wc, v128.load(vc + o, 16)), f32x4.mul(wd, v128.load(vd + o, 16)));
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.add(ab, cd)));
+      v128.store(out + o, f32x4.add(v128.load(out + o, 16), f32x4.add(ab2, cd2)), 16);
+    }
+    if (t < kp) {
+      const o = <usize>t << 2;
+      const ab = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
+      const cd = f32x4.add(f32x4.mul(wc, v128.load(vc + o)), f32x4.mul(wd, v128.load(vd + o)));
+      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.add(ab, cd)));
     }
   }
-  if (p < p1) {
+  for (; p < p1; p++) {
     const pa = <usize>p << 2;
     const va = V + <usize>load<i32>(indices + pa) * sv;
     const wa = f32x4.splat(load<f32>(conf + pa) * (beta + gamma * dot4(va, x, kp)));
@@ -295,15 +309,16 @@ function sparseApply(
 
 /**
  * Update rows [rowStart, rowEnd) of `target` (row stride kp) by at most `maxSteps` CG iterations
- * on (A + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i, warm-started from the current row, with
- * λ_r = reg·(regBase + nnz_r)^nu. `scratch` holds 3·kp floats. Returns 0, or row + 1 of the first
- * row whose system was found singular (the row is left partially updated).
+ * on (diag(d) + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i, warm-started from the current row, with
+ * λ_r = reg·(regBase + nnz_r)^nu. `scratch` holds 3·kp floats; rows flagged in the byte mask
+ * `skip` (0 = no mask) are left alone. Returns 0, or row + 1 of the first row whose system was found
+ * singular (the row is left partially updated).
  */
 export function ials_cg_rows(
   indptr: usize, indices: usize, conf: usize,
-  target: usize, other: usize, kp: i32, A: usize,
+  target: usize, other: usize, kp: i32, diag: usize,
   rowStart: i32, rowEnd: i32,
-  reg: f64, regBase: f64, nu: f64, maxSteps: i32, scratch: usize,
+  reg: f64, regBase: f64, nu: f64, maxSteps: i32, scratch: usize, skip: usize,
 ): i32 {
   const sv = <usize>kp << 2;
   const r = scratch;
@@ -311,6 +326,7 @@ export function ials_cg_rows(
   const ap = p + sv;
   const tol: f32 = 1e-20;
   for (let row = rowStart; row < rowEnd; row++) {
+    if (skip != 0 && load<u8>(skip + <usize>row) != 0) continue;
     const x = target + <usize>row * sv;
     const p0 = load<i32>(indptr + (<usize>row << 2));
     const p1 = load<i32>(indptr + (<usize>row << 2), 4);
@@ -319,14 +335,14 @@ export function ials_cg_rows(
       continue;
     }
     const lam = <f32>(reg * Math.pow(regBase + <f64>(p1 - p0), nu));
-    // r = b − M x = Σ c (1 − v·x) v − (A + λ) x
-    denseApply(A, kp, lam, x, r, -1);
+    // r = b − M x = Σ c (1 − v·x) v − (diag + λ) x
+    diagApply(diag, kp, lam, x, r, -1);
     sparseApply(indices, conf, p0, p1, other, kp, x, r, 1, -1);
     memory.copy(p, r, sv);
     let rr = dot4(r, r, kp);
     for (let step: i32 = 0; step < maxSteps; step++) {
       if (rr <= tol) break;
-      denseApply(A, kp, lam, p, ap, 1);
+      diagApply(diag, kp, lam, p, ap, 1);
       sparseApply(indices, conf, p0, p1, other, kp, p, ap, 0, 1);
       const d = dot4(p, ap, kp);
       if (!(d > 0) || !isFinite(d)) return row + 1;
@@ -351,6 +367,111 @@ export function ials_cg_rows(
     }
   }
   return 0;
+}
+
+/**
+ * Sparse part of M·p for many target rows at once, sweeping the other side's rows in order (used
+ * for heavy target rows, whose own entries would scatter over a large part of the other side):
+ * out[h] = Σ_{u ∈ [r0, r1)} Σ_{(u,h,c)} c·(beta + gamma·(F[u]·P[h]))·F[u] for active h. `out`
+ * (H × kp) is zeroed first. indptr/hidx/conf: CSR over the other side's rows, hidx = local target.
+ */
+export function ials_sweep(
+  indptr: usize, hidx: usize, conf: usize, r0: i32, r1: i32,
+  F: usize, kp: i32, P: usize, active: usize, nTargets: i32, out: usize, beta: f32, gamma: f32,
+): void {
+  const sv = <usize>kp << 2;
+  memory.fill(out, 0, <usize>nTargets * sv);
+  for (let u = r0; u < r1; u++) {
+    const frow = F + <usize>u * sv;
+    const q1 = load<i32>(indptr + (<usize>u << 2), 4);
+    for (let q = load<i32>(indptr + (<usize>u << 2)); q < q1; q++) {
+      const h = load<i32>(hidx + (<usize>q << 2));
+      if (load<u8>(active + <usize>h) == 0) continue;
+      const ph = P + <usize>h * sv;
+      const w = f32x4.splat(load<f32>(conf + (<usize>q << 2)) * (beta + gamma * dot4(frow, ph, kp)));
+      const oh = out + <usize>h * sv;
+      for (let t: i32 = 0; t < kp; t += 4) {
+        const o = <usize>t << 2;
+        v128.store(oh + o, f32x4.add(v128.load(oh + o), f32x4.mul(w, v128.load(frow + o))));
+      }
+    }
+  }
+}
+
+/**
+ * Rows [r0, r1) of F (float32, stride kp) ← F[r, 0:k]·Q, with Q float32 k × kp (columns ≥ k zero).
+ * Four rows at a time through `tmp` (4·kp floats), eight output columns per register tile.
+ */
+export function rotate_rows_f32(F: usize, kp: i32, k: i32, Q: usize, r0: i32, r1: i32, tmp: usize): void {
+  const sf = <usize>kp << 2;
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const f0 = F + <usize>r * sf;
+    const f1 = f0 + sf;
+    const f2 = f1 + sf;
+    const f3 = f2 + sf;
+    let c: i32 = 0;
+    for (; c + 8 <= kp; c += 8) {
+      const co = <usize>c << 2;
+      let y00 = f32x4.splat(0), y01 = f32x4.splat(0), y10 = f32x4.splat(0), y11 = f32x4.splat(0);
+      let y20 = f32x4.splat(0), y21 = f32x4.splat(0), y30 = f32x4.splat(0), y31 = f32x4.splat(0);
+      for (let t: i32 = 0; t < k; t++) {
+        const q = Q + <usize>t * sf + co;
+        const q0 = v128.load(q);
+        const q1 = v128.load(q, 16);
+        const to = <usize>t << 2;
+        const a0 = f32x4.splat(load<f32>(f0 + to));
+        const a1 = f32x4.splat(load<f32>(f1 + to));
+        const a2 = f32x4.splat(load<f32>(f2 + to));
+        const a3 = f32x4.splat(load<f32>(f3 + to));
+        y00 = f32x4.add(y00, f32x4.mul(a0, q0));
+        y01 = f32x4.add(y01, f32x4.mul(a0, q1));
+        y10 = f32x4.add(y10, f32x4.mul(a1, q0));
+        y11 = f32x4.add(y11, f32x4.mul(a1, q1));
+        y20 = f32x4.add(y20, f32x4.mul(a2, q0));
+        y21 = f32x4.add(y21, f32x4.mul(a2, q1));
+        y30 = f32x4.add(y30, f32x4.mul(a3, q0));
+        y31 = f32x4.add(y31, f32x4.mul(a3, q1));
+      }
+      v128.store(tmp + co, y00);
+      v128.store(tmp + co, y01, 16);
+      v128.store(tmp + sf + co, y10);
+      v128.store(tmp + sf + co, y11, 16);
+      v128.store(tmp + 2 * sf + co, y20);
+      v128.store(tmp + 2 * sf + co, y21, 16);
+      v128.store(tmp + 3 * sf + co, y30);
+      v128.store(tmp + 3 * sf + co, y31, 16);
+    }
+    for (; c < kp; c += 4) {
+      const co = <usize>c << 2;
+      let y0 = f32x4.splat(0), y1 = f32x4.splat(0), y2 = f32x4.splat(0), y3 = f32x4.splat(0);
+      for (let t: i32 = 0; t < k; t++) {
+        const q0 = v128.load(Q + <usize>t * sf + co);
+        const to = <usize>t << 2;
+        y0 = f32x4.add(y0, f32x4.mul(f32x4.splat(load<f32>(f0 + to)), q0));
+        y1 = f32x4.add(y1, f32x4.mul(f32x4.splat(load<f32>(f1 + to)), q0));
+        y2 = f32x4.add(y2, f32x4.mul(f32x4.splat(load<f32>(f2 + to)), q0));
+        y3 = f32x4.add(y3, f32x4.mul(f32x4.splat(load<f32>(f3 + to)), q0));
+      }
+      v128.store(tmp + co, y0);
+      v128.store(tmp + sf + co, y1);
+      v128.store(tmp + 2 * sf + co, y2);
+      v128.store(tmp + 3 * sf + co, y3);
+    }
+    memory.copy(f0, tmp, 4 * sf);
+  }
+  for (; r < r1; r++) {
+    const f0 = F + <usize>r * sf;
+    for (let c: i32 = 0; c < kp; c += 4) {
+      const co = <usize>c << 2;
+      let y0 = f32x4.splat(0);
+      for (let t: i32 = 0; t < k; t++) {
+        y0 = f32x4.add(y0, f32x4.mul(f32x4.splat(load<f32>(f0 + (<usize>t << 2))), v128.load(Q + <usize>t * sf + co)));
+      }
+      v128.store(tmp + co, y0);
+    }
+    memory.copy(f0, tmp, sf);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
