@@ -127,13 +127,29 @@ function need(saved: SavedModel, name: string): NdArray {
   return a;
 }
 
+/** An index array as int32 (int64/uint32 accepted when every value fits), else null. */
+function asInt32(a: NdArray['data']): Int32Array | null {
+  if (a instanceof Int32Array) return a;
+  if (a instanceof BigInt64Array || a instanceof Uint32Array) {
+    const out = new Int32Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const v = Number(a[i]);
+      if (v > 0x7fffffff || v < 0) return null;
+      out[i] = v;
+    }
+    return out;
+  }
+  return null;
+}
+
 /** Rebuild and validate a sparse nItems × nItems W from saved arrays. */
 export function loadSparseWeights(saved: SavedModel, nItems: number): CsrMatrix {
-  const indptr = need(saved, 'W.indptr').data;
-  const indices = need(saved, 'W.indices').data;
-  const data = need(saved, 'W.data').data;
   const fail = (what: string) => new ArtifactError(`${saved.algorithm}: W ${what}`, 'deserialize');
-  if (!(indptr instanceof Int32Array) || !(indices instanceof Int32Array)) throw fail('index arrays must be int32');
+  const indptr = asInt32(need(saved, 'W.indptr').data);
+  const indices = asInt32(need(saved, 'W.indices').data);
+  const data = need(saved, 'W.data').data;
+  if (indptr === null || indices === null)
+    throw fail('index arrays must be int32 (or int64/uint32 within int32 range)');
   const values = data instanceof Float32Array ? data : data instanceof Float64Array ? Float32Array.from(data) : null;
   if (values === null) throw fail('data must be float32 or float64');
   if (indptr.length !== nItems + 1 || indptr[0] !== 0)

@@ -6,7 +6,7 @@ import {
   type FeatureWeighting,
   weightedValues,
 } from '../../src/algorithms/cosine-knn.js';
-import { TrainingError } from '../../src/errors/index.js';
+import { ArtifactError, TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
 import { denseRowTopK, expectClose, matmul, randomCounts, toDense, transposeDense } from './helpers.js';
@@ -162,6 +162,34 @@ describe('CosineKNNRecommender', () => {
     m.scoreUsers(users, a);
     loaded.scoreUsers(users, b);
     expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  it('accepts int64 index arrays and rejects a corrupted W with ArtifactError', async () => {
+    const m = new CosineKNNRecommender(X, { top_k: 4 });
+    await m.fit();
+    const saved = m.save();
+    const wide = {
+      ...saved,
+      arrays: {
+        ...saved.arrays,
+        'W.indptr': {
+          dtype: 'int64' as const,
+          shape: saved.arrays['W.indptr'].shape,
+          data: BigInt64Array.from(Array.from(saved.arrays['W.indptr'].data as Int32Array, BigInt)),
+        },
+      },
+    };
+    const h = Int32Array.from([1, 2]);
+    expect(Array.from(cosineKnnSpec.load(wide, X).scoreHistory(h))).toEqual(Array.from(m.scoreHistory(h)));
+    const badIndices = (saved.arrays['W.indices'].data as Int32Array).slice();
+    badIndices[0] = 18;
+    const bad = {
+      ...saved,
+      arrays: { ...saved.arrays, 'W.indices': { ...saved.arrays['W.indices'], data: badIndices } },
+    };
+    expect(() => cosineKnnSpec.load(bad, X)).toThrow(ArtifactError);
+    const missing = { ...saved, arrays: { 'W.indptr': saved.arrays['W.indptr'] } };
+    expect(() => cosineKnnSpec.load(missing, X)).toThrow(/lacks array 'W.indices'/);
   });
 
   it('rejects bad hyper-parameters with a TrainingError naming the parameter', () => {
