@@ -81,7 +81,13 @@ export const sweepRowsTask = defineTask(
  * kernels are loaded and it fits, else shared memory. Release it with `releaseShared`.
  */
 export function allocSpdMatrix(n: number): Float64Array {
-  if (n * n * 8 <= HEAP_MATRIX_MAX_BYTES) return sharedF64(n * n);
+  if (n * n * 8 <= HEAP_MATRIX_MAX_BYTES) {
+    try {
+      return sharedF64(n * n);
+    } catch {
+      // The kernel heap cannot grow that far next to what it already holds: plain shared memory.
+    }
+  }
   return new Float64Array(new SharedArrayBuffer(n * n * 8));
 }
 
