@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   asciiCaseInsensitive,
   EXPONENT_FLOAT_STRING_SOURCE,
+  escapeRegex,
   FLOAT_STRING_SOURCE,
   type FloatBounds,
   INTEGER_STRING_SOURCE,
@@ -159,6 +160,15 @@ export function laxBool() {
 /** A string matching `pattern`; the message quotes the pattern as pydantic does. */
 export function patternString(pattern: RegExp) {
   return z.string().regex(pattern);
+}
+
+/**
+ * One of `choices`, validated as the pattern `^(a|b|c)$` (so the message is the original's
+ * "String should match pattern ..."), typed as the union of the choices.
+ */
+export function choiceString<const T extends readonly [string, ...string[]]>(choices: T): z.ZodType<T[number], string> {
+  const pattern = new RegExp(`^(${choices.map(escapeRegex).join('|')})$`);
+  return z.string().regex(pattern) as unknown as z.ZodType<T[number], string>;
 }
 
 /**

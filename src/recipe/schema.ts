@@ -10,7 +10,15 @@ import {
   resolveAlgorithmName,
   unknownAlgorithmMessage,
 } from './algorithms.js';
-import { declaredJsonSchema, describeJsonSchema, laxBool, laxFloat, laxInt, patternString } from './coerce.js';
+import {
+  choiceString,
+  declaredJsonSchema,
+  describeJsonSchema,
+  laxBool,
+  laxFloat,
+  laxInt,
+  patternString,
+} from './coerce.js';
 import { pyList } from './text.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -27,15 +35,13 @@ export const schemaSectionSchema = z.strictObject({
   user_column: z.string(),
   item_column: z.string(),
   time_column: z.string().nullable().default(null),
-  time_unit: patternString(/^(s|ms|us|ns)$/)
-    .nullable()
-    .default(null),
+  time_unit: choiceString(['s', 'ms', 'us', 'ns']).nullable().default(null),
 });
 
 export const cleansingSchema = z
   .strictObject({
     drop_null_ids: laxBool().default(true),
-    dedup: patternString(/^(keep_first|keep_last|none)$/).default('keep_last'),
+    dedup: choiceString(['keep_first', 'keep_last', 'none']).default('keep_last'),
     min_rows: laxInt({ min: 0 }).nullable().default(null),
     min_users: laxInt({ min: 0 }).nullable().default(null),
     min_items: laxInt({ min: 0 }).nullable().default(null),
@@ -44,7 +50,7 @@ export const cleansingSchema = z
 
 export const splitSchema = z
   .strictObject({
-    scheme: patternString(/^(random|time_global|time_user)$/).default('random'),
+    scheme: choiceString(['random', 'time_global', 'time_user']).default('random'),
     heldout_ratio: laxFloat({ gt: 0, lt: 1 }).default(0.1),
     test_user_ratio: laxFloat({ gt: 0, le: 1 }).default(1.0),
     seed: laxInt().default(42),
@@ -80,7 +86,7 @@ const perAlgorithmTrialsSchema = describeJsonSchema(z.record(z.string(), perAlgo
 export const trainingSchema = z
   .strictObject({
     algorithms: algorithmListSchema,
-    metric: patternString(/^(ndcg|map|recall|hit)$/).default('ndcg'),
+    metric: choiceString(['ndcg', 'map', 'recall', 'hit']).default('ndcg'),
     cutoff: laxInt({ min: 1 }).default(20),
     n_trials: laxInt({ min: 1 }).default(40),
     per_algorithm_trials: perAlgorithmTrialsSchema.nullable().default(null),
@@ -116,7 +122,7 @@ export const promotionGateSchema = z.strictObject({
 
 export const outputSchema = z.strictObject({
   path: z.string(),
-  versioning: patternString(/^(always_overwrite|append_sha)$/).default('append_sha'),
+  versioning: choiceString(['always_overwrite', 'append_sha']).default('append_sha'),
   promotion_gate: promotionGateSchema.nullable().default(null),
 });
 
@@ -127,11 +133,11 @@ const itemIdColumnSchema = describeJsonSchema(
 
 export const itemMetadataSchema = z
   .strictObject({
-    type: patternString(/^(csv|parquet)$/),
+    type: choiceString(['csv', 'parquet']),
     path: z.string(),
     sha256: sha256Field(),
     fields: z.array(z.string()).min(1),
-    on_field_missing: patternString(/^(error|null)$/).default('error'),
+    on_field_missing: choiceString(['error', 'null']).default('error'),
     item_id_column: itemIdColumnSchema.default('item_id'),
     filterable: z.array(z.string()).default([]),
   })
@@ -149,7 +155,7 @@ export const itemMetadataSchema = z
 
 export const servingSchema = z
   .strictObject({
-    unknown_user: patternString(/^(error|popular)$/).default('error'),
+    unknown_user: choiceString(['error', 'popular']).default('error'),
     max_history: laxInt({ min: 1, max: 1000 }).default(100),
   })
   .prefault({});

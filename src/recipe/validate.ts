@@ -258,10 +258,15 @@ export function duplicateAlgorithms(raw: unknown): string[] {
   return duplicates;
 }
 
-/** Building the zod schema costs more than validating with it: keep one per registry. */
-const schemaByRegistry = new WeakMap<SourceTypeLookup, ReturnType<typeof buildRecipeSchema>>();
+type RecipeSchema = ReturnType<typeof buildRecipeSchema<z.ZodType<SourceConfig>>>;
+type ParsedRecipe = z.output<RecipeSchema>;
+/** Compile-time proof that what the schema produces is what the `Recipe` type promises. */
+export const asRecipe = (parsed: ParsedRecipe): Recipe => parsed;
 
-function recipeSchemaFor(registry: SourceTypeLookup) {
+/** Building the zod schema costs more than validating with it: keep one per registry. */
+const schemaByRegistry = new WeakMap<SourceTypeLookup, RecipeSchema>();
+
+function recipeSchemaFor(registry: SourceTypeLookup): RecipeSchema {
   let schema = schemaByRegistry.get(registry);
   if (!schema) {
     schema = buildRecipeSchema(sourceSlot(registry));
@@ -280,7 +285,7 @@ export function validateExpandedRecipe(data: Record<string, unknown>, ctx: Valid
   if (!parsed.success) {
     throw issuesError(ctx, `Recipe '${ctx.file}' failed validation:`, toRecipeIssues(parsed.error.issues));
   }
-  const recipe = parsed.data as unknown as Recipe;
+  const recipe = asRecipe(parsed.data);
   checkPins(recipe, ctx);
   const training = isPlainObject(data.training) ? data.training : {};
   const duplicates = duplicateAlgorithms(training.algorithms);
