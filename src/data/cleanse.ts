@@ -5,7 +5,7 @@
  */
 import { MinDataViolation } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
-import { idCodes, sortIds } from './ids.js';
+import { idCodes, sortCodesById } from './ids.js';
 import { missingColumnError } from './sources/required-columns.js';
 import type { InteractionTable } from './table.js';
 import { type TimeUnit, timeColumnMs } from './time.js';
@@ -74,51 +74,71 @@ export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe):
   const users = idCodes(table.column(schema.user_column), keepNulls);
   const items = idCodes(table.column(schema.item_column), keepNulls);
 
-  // Step 1: rows with a null user or item id go (only possible when dropping).
-  let rows = new Int32Array(total);
-  let n = 0;
-  for (let r = 0; r < total; r++) {
-    if (users.codes[r] >= 0 && items.codes[r] >= 0) rows[n++] = r;
+  // Step 1: rows with a null user or item id go (only possible when dropping). `rows` lists the
+  // surviving source rows, or is null when every row survives.
+  let rows: Int32Array | null = null;
+  let uc = users.codes;
+  let ic = items.codes;
+  let nulls = 0;
+  for (let r = 0; r < total; r++) if (uc[r] < 0 || ic[r] < 0) nulls++;
+  if (nulls > 0) {
+    const n = total - nulls;
+    rows = new Int32Array(n);
+    const u2 = new Int32Array(n);
+    const i2 = new Int32Array(n);
+    let k = 0;
+    for (let r = 0; r < total; r++) {
+      if (uc[r] < 0 || ic[r] < 0) continue;
+      rows[k] = r;
+      u2[k] = uc[r];
+      i2[k] = ic[r];
+      k++;
+    }
+    uc = u2;
+    ic = i2;
   }
-  if (n < total) rows = rows.slice(0, n);
 
   // Step 3: time column, only when configured and present.
   const timeColumn = schema.time_column ?? null;
-  const times =
+  let times =
     timeColumn !== null && table.hasColumn(timeColumn)
       ? timeColumnMs(table.column(timeColumn), rows, timeColumn, schema.time_unit ?? null)
       : null;
 
   // Step 4: de-duplicate (user, item) pairs in source row order.
-  let kept = rows;
-  let keptTimes = times;
-  if (cleansing.dedup !== 'none' && n > 0) {
-    const keep = dedupMask(rows, users.codes, items.codes, users.strings.length, items.strings.length, cleansing.dedup);
+  if (cleansing.dedup !== 'none' && uc.length > 0) {
+    const keep = dedupMask(uc, ic, users.strings.length, items.strings.length, cleansing.dedup);
     let m = 0;
-    for (let k = 0; k < n; k++) if (keep[k]) m++;
-    if (m < n) {
-      kept = new Int32Array(m);
-      keptTimes = times ? new Float64Array(m) : null;
+    for (let k = 0; k < keep.length; k++) m += keep[k];
+    if (m < uc.length) {
+      const u2 = new Int32Array(m);
+      const i2 = new Int32Array(m);
+      const t2 = times ? new Float64Array(m) : null;
       let j = 0;
-      for (let k = 0; k < n; k++) {
+      for (let k = 0; k < keep.length; k++) {
         if (!keep[k]) continue;
-        kept[j] = rows[k];
-        if (keptTimes && times) keptTimes[j] = times[k];
+        u2[j] = uc[k];
+        i2[j] = ic[k];
+        if (t2 && times) t2[j] = times[k];
         j++;
       }
+      uc = u2;
+      ic = i2;
+      times = t2;
     }
   }
 
   // Index spaces: the sorted distinct ids that survived.
-  const userMap = sortedIndex(kept, users.codes, users.strings);
-  const itemMap = sortedIndex(kept, items.codes, items.strings);
-  const m = kept.length;
+  const userMap = sortedIndex(uc, users.strings);
+  const itemMap = sortedIndex(ic, items.strings);
+  const m = uc.length;
   const userIndex = new Int32Array(m);
   const itemIndex = new Int32Array(m);
+  const ur = userMap.remap;
+  const ir = itemMap.remap;
   for (let k = 0; k < m; k++) {
-    const r = kept[k];
-    userIndex[k] = userMap.remap[users.codes[r]];
-    itemIndex[k] = itemMap.remap[items.codes[r]];
+    userIndex[k] = ur[uc[k]];
+    itemIndex[k] = ir[ic[k]];
   }
 
   const stats: CleansingStats = {
@@ -130,80 +150,64 @@ export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe):
   };
   checkMinData(stats, cleansing);
   log.info('data_cleansed', { n_rows: stats.n_rows, drop_count: stats.drop_count });
-  return {
-    nRows: m,
-    userIds: userMap.ids,
-    itemIds: itemMap.ids,
-    userIndex,
-    itemIndex,
-    timeMs: keptTimes,
-    stats,
-  };
+  return { nRows: m, userIds: userMap.ids, itemIds: itemMap.ids, userIndex, itemIndex, timeMs: times, stats };
 }
 
 /**
- * keep[k] for rows[k]: the first (or last) occurrence of each (user, item) pair in source order.
- * Rows are grouped by user with a stable counting sort; within a user an item stamp array finds
+ * keep[k]: row k is the first (or last) occurrence of its (user, item) pair in source order. Rows
+ * are grouped by user with a stable counting sort; within a user an item stamp array finds
  * repeats, so the whole pass is linear.
  */
 function dedupMask(
-  rows: Int32Array,
-  userCodes: Int32Array,
-  itemCodes: Int32Array,
+  uc: Int32Array,
+  ic: Int32Array,
   nUserCodes: number,
   nItemCodes: number,
   policy: 'keep_first' | 'keep_last',
 ): Uint8Array {
-  const n = rows.length;
+  const n = uc.length;
   const start = new Int32Array(nUserCodes + 1);
-  for (let k = 0; k < n; k++) start[userCodes[rows[k]] + 1]++;
+  for (let k = 0; k < n; k++) start[uc[k] + 1]++;
   for (let u = 0; u < nUserCodes; u++) start[u + 1] += start[u];
   const next = start.slice(0, nUserCodes);
   const byUser = new Int32Array(n);
-  for (let k = 0; k < n; k++) byUser[next[userCodes[rows[k]]]++] = k;
+  const itemOf = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = next[uc[k]]++;
+    byUser[p] = k;
+    itemOf[p] = ic[k];
+  }
   const stamp = new Int32Array(nItemCodes).fill(-1);
   const keep = new Uint8Array(n);
+  const first = policy === 'keep_first';
   for (let u = 0; u < nUserCodes; u++) {
     const lo = start[u];
     const hi = start[u + 1];
-    if (policy === 'keep_first') {
-      for (let p = lo; p < hi; p++) {
-        const k = byUser[p];
-        const it = itemCodes[rows[k]];
-        if (stamp[it] !== u) {
-          stamp[it] = u;
-          keep[k] = 1;
-        }
-      }
-    } else {
-      for (let p = hi - 1; p >= lo; p--) {
-        const k = byUser[p];
-        const it = itemCodes[rows[k]];
-        if (stamp[it] !== u) {
-          stamp[it] = u;
-          keep[k] = 1;
-        }
+    for (let q = 0; q < hi - lo; q++) {
+      const p = first ? lo + q : hi - 1 - q;
+      const it = itemOf[p];
+      if (stamp[it] !== u) {
+        stamp[it] = u;
+        keep[byUser[p]] = 1;
       }
     }
   }
   return keep;
 }
 
-/** Sorted distinct strings of the codes used by `rows`, and code → sorted index. */
-function sortedIndex(
-  rows: Int32Array,
-  codes: Int32Array,
-  strings: readonly string[],
-): { ids: string[]; remap: Int32Array } {
+/** Sorted distinct strings of the codes in use, and code → position in that order. */
+function sortedIndex(codes: Int32Array, strings: readonly string[]): { ids: string[]; remap: Int32Array } {
   const used = new Uint8Array(strings.length);
-  for (let k = 0; k < rows.length; k++) used[codes[rows[k]]] = 1;
-  const usedCodes: number[] = [];
-  for (let c = 0; c < strings.length; c++) if (used[c]) usedCodes.push(c);
-  const ids = sortIds(usedCodes.map((c) => strings[c]));
-  const position = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) position.set(ids[i], i);
+  for (let k = 0; k < codes.length; k++) used[codes[k]] = 1;
+  const order: number[] = [];
+  for (let c = 0; c < strings.length; c++) if (used[c]) order.push(c);
+  sortCodesById(order, strings);
   const remap = new Int32Array(strings.length).fill(-1);
-  for (const c of usedCodes) remap[c] = position.get(strings[c]) as number;
+  const ids = new Array<string>(order.length);
+  for (let k = 0; k < order.length; k++) {
+    remap[order[k]] = k;
+    ids[k] = strings[order[k]];
+  }
   return { ids, remap };
 }
 

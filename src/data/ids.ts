@@ -42,6 +42,13 @@ export function idCodes(col: Column, keepNulls: boolean): IdCodes {
   const nullCode = keepNulls ? intern.code(nullText(col)) : -1;
   switch (col.encoding) {
     case 'dict': {
+      const direct = distinctCoercion(col);
+      if (direct) {
+        if (!keepNulls || !col.codes.includes(-1)) return { codes: col.codes, strings: direct };
+        const nullId = direct.indexOf(nullText(col));
+        const code = nullId >= 0 ? nullId : direct.push(nullText(col)) - 1;
+        return { codes: col.codes.map((c) => (c < 0 ? code : c)), strings: direct };
+      }
       const remap = new Int32Array(col.dictionary.length);
       for (let d = 0; d < col.dictionary.length; d++) {
         const v = col.dictionary[d];
@@ -81,6 +88,25 @@ export function idCodes(col: Column, keepNulls: boolean): IdCodes {
       return { codes, strings: intern.strings };
     }
   }
+}
+
+/**
+ * The id strings of a dictionary whose values are all non-null and render to distinct strings (the
+ * usual case: dictionaries built by a source), else null. Row codes can then be used as they are.
+ */
+function distinctCoercion(col: Extract<Column, { encoding: 'dict' }>): string[] | null {
+  if (col.type === 'mixed' || col.type === 'timestamp') return null;
+  const out = new Array<string>(col.dictionary.length);
+  const seen = new Set<string>();
+  for (let d = 0; d < col.dictionary.length; d++) {
+    const v = col.dictionary[d];
+    if (isNullValue(v)) return null;
+    const s = pyStr(v, col.type);
+    if (seen.has(s)) return null;
+    seen.add(s);
+    out[d] = s;
+  }
+  return out;
 }
 
 /**
@@ -162,8 +188,20 @@ export function compareIds(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Sorts id strings in Python order (plain code-unit sort when no character is ≥ U+D800). */
+/** Sorts id strings in Python order, in place. */
 export function sortIds(ids: string[]): string[] {
-  const needsCodePoints = ids.some((s) => /[\uD800-\uFFFF]/.test(s));
-  return needsCodePoints ? ids.sort(compareIds) : ids.sort();
+  for (let k = 1; k < ids.length; k++) {
+    if (compareIds(ids[k - 1], ids[k]) > 0) return ids.sort(compareIds);
+  }
+  return ids; // already sorted (dictionaries from SQL usually are)
+}
+
+/** Sorts codes by their id strings in Python order, in place. */
+export function sortCodesById(codes: number[], strings: readonly string[]): void {
+  for (let k = 1; k < codes.length; k++) {
+    if (compareIds(strings[codes[k - 1]], strings[codes[k]]) > 0) {
+      codes.sort((a, b) => compareIds(strings[a], strings[b]));
+      return;
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * Missing values become NaN.
  */
 import { TrainingError } from '../errors/index.js';
-import { BOOL_NULL, type CellValue, type Column, isNullValue } from './table.js';
+import { BOOL_NULL, type CellValue, type Column, columnLength, isNullValue } from './table.js';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 
@@ -67,27 +67,38 @@ function cellToMs(v: CellValue, column: string, unit: TimeUnit | null): number {
 }
 
 /**
- * Epoch ms for the rows listed in `rows` (row indices into `col`), in that order. Throws the
+ * Epoch ms for the rows listed in `rowList` (row indices into `col`; null = every row), in that order. Throws the
  * `time_unit_required` / `time_column_parse_error` TrainingErrors.
  */
-export function timeColumnMs(col: Column, rows: Int32Array, column: string, unit: TimeUnit | null): Float64Array {
-  const out = new Float64Array(rows.length);
+export function timeColumnMs(
+  col: Column,
+  rowList: Int32Array | null,
+  column: string,
+  unit: TimeUnit | null,
+): Float64Array {
+  const n = rowList ? rowList.length : columnLength(col);
+  const row = rowList ? (k: number) => rowList[k] : (k: number) => k;
+  const out = new Float64Array(n);
   switch (col.encoding) {
     case 'number': {
-      if (col.type === 'timestamp') {
-        for (let k = 0; k < rows.length; k++) out[k] = col.values[rows[k]];
-        return out;
+      const values = col.values;
+      let f = 1;
+      if (col.type !== 'timestamp') {
+        if (unit === null) throw unitRequired(column);
+        f = MS_PER_UNIT[unit];
       }
-      if (unit === null) throw unitRequired(column);
-      const f = MS_PER_UNIT[unit];
-      for (let k = 0; k < rows.length; k++) out[k] = col.values[rows[k]] * f;
+      if (rowList === null) {
+        for (let k = 0; k < n; k++) out[k] = values[k] * f;
+      } else {
+        for (let k = 0; k < n; k++) out[k] = values[rowList[k]] * f;
+      }
       return out;
     }
     case 'bool': {
       if (unit === null) throw unitRequired(column);
       const f = MS_PER_UNIT[unit];
-      for (let k = 0; k < rows.length; k++) {
-        const v = col.values[rows[k]];
+      for (let k = 0; k < n; k++) {
+        const v = col.values[row(k)];
         out[k] = v === BOOL_NULL ? Number.NaN : v * f;
       }
       return out;
@@ -98,8 +109,8 @@ export function timeColumnMs(col: Column, rows: Int32Array, column: string, unit
       // Each distinct value is converted once.
       const dictMs = new Float64Array(col.dictionary.length).fill(Number.NaN);
       const done = new Uint8Array(col.dictionary.length);
-      for (let k = 0; k < rows.length; k++) {
-        const c = col.codes[rows[k]];
+      for (let k = 0; k < n; k++) {
+        const c = col.codes[row(k)];
         if (c < 0) {
           out[k] = Number.NaN;
           continue;
@@ -113,11 +124,9 @@ export function timeColumnMs(col: Column, rows: Int32Array, column: string, unit
       return out;
     }
     case 'values': {
-      const numeric = col.values.some((v) => typeof v === 'number' || typeof v === 'bigint') && unit === null;
-      if (numeric && col.values.every((v) => isNullValue(v) || typeof v === 'number' || typeof v === 'bigint')) {
-        throw unitRequired(column);
-      }
-      for (let k = 0; k < rows.length; k++) out[k] = cellToMs(col.values[rows[k]], column, unit);
+      const numericOnly = col.values.every((v) => isNullValue(v) || typeof v === 'number' || typeof v === 'bigint');
+      if (unit === null && numericOnly && col.values.some((v) => !isNullValue(v))) throw unitRequired(column);
+      for (let k = 0; k < n; k++) out[k] = cellToMs(col.values[row(k)], column, unit);
       return out;
     }
   }

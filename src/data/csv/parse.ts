@@ -3,7 +3,7 @@
  * original's null tokens, then each column is typed (integer, float, boolean, string — or the
  * `dtype` override) with checks over the whole column, and materialised as a flat column.
  */
-import { type ColumnPlan, decodeFloat, decodeInteger, materializeColumns } from '../duckdb/columns.js';
+import { type ColumnPlan, colRef, decodeFloat, decodeInteger, materializeColumns } from '../duckdb/columns.js';
 import { type DuckSession, quoteIdent, quoteLiteral } from '../duckdb/session.js';
 import { InteractionTable } from '../table.js';
 import { CsvFormatError } from './errors.js';
@@ -68,7 +68,7 @@ export interface CsvParseOptions {
   /** 0-based index of the header record. */
   header: number;
   dtype: Readonly<Record<string, string>> | null;
-  /** Columns used as ids: dictionary-encoded whatever their type (cheap string coercion later). */
+  /** Columns used as ids: checked and dictionary-encoded through their distinct values. */
   idColumns: ReadonlySet<string>;
 }
 
@@ -107,11 +107,29 @@ export async function parseCsv(
       `columns = {${columnsSpec}}, nullstr = [${nullList}], null_padding = true, ` +
       `compression = ${quoteLiteral(input.compression)}, encoding = ${quoteLiteral(input.encoding)})`,
   );
-  const rowCount = Number((await session.rows('SELECT count(*) FROM raw'))[0][0]);
-  const types = await inferTypes(session, internal, forced, rowCount);
-  for (const [idx, t] of forced) await checkForced(session, internal[idx], names[idx], t);
+  const counts = (
+    await session.rows(`SELECT count(*), ${internal.map((c) => `count(${quoteIdent(c)})`).join(', ')} FROM raw`)
+  )[0].map(Number);
+  const rowCount = counts[0];
+  const nonNull = counts.slice(1);
 
-  const plans = internal.map((c, i) => planFor(quoteIdent(c), types[i], opts.idColumns.has(names[i])));
+  // Id columns are checked and encoded through their distinct texts: far fewer than their rows.
+  const sources: ValueSource[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (opts.idColumns.has(names[i])) {
+      const table = quoteIdent(`distinct_${internal[i]}`);
+      await session.run(
+        `CREATE TEMP TABLE ${table} AS SELECT DISTINCT ${quoteIdent(internal[i])} AS v FROM raw WHERE ${quoteIdent(internal[i])} IS NOT NULL`,
+      );
+      sources.push({ table, column: 'v', distinct: true });
+    } else {
+      sources.push({ table: 'raw', column: quoteIdent(internal[i]), distinct: false });
+    }
+  }
+  const types = await inferTypes(session, sources, forced, nonNull, rowCount);
+  for (const [idx, t] of forced) await checkForced(session, sources[idx], names[idx], t, nonNull[idx] < rowCount);
+
+  const plans = internal.map((c, i) => planFor(colRef(c), types[i], sources[i]));
   const columns = await materializeColumns(session, 'raw', plans, rowCount);
   return new InteractionTable(
     names.map((n, i) => [n, columns[i]] as const),
@@ -119,90 +137,132 @@ export async function parseCsv(
   );
 }
 
-const isInt = (c: string) => `regexp_full_match(${c}, '${INT_RE}') AND TRY_CAST(trim(${c}) AS BIGINT) IS NOT NULL`;
+/** Where a column's values are checked: the raw table, or a table of its distinct texts. */
+interface ValueSource {
+  table: string;
+  column: string;
+  distinct: boolean;
+}
+
+const isInt = (c: string) => `TRY_CAST(${c} AS BIGINT) IS NOT NULL AND regexp_full_match(${c}, '${INT_RE}')`;
 const isFloat = (c: string) => `regexp_full_match(${c}, '${FLOAT_RE}')`;
 const isBool = (c: string) => `${c} IN (${[...TRUE_TEXTS, ...FALSE_TEXTS].map(quoteLiteral).join(', ')})`;
 
-/** Types of all columns: a cheap pass over a sample rules out string columns, then full checks. */
-async function inferTypes(
+/** `bool_and` of `pred` over the non-null values of each source, one query per table. */
+async function allMatch(
   session: DuckSession,
-  internal: readonly string[],
-  forced: ReadonlyMap<number, CsvType>,
-  rowCount: number,
-): Promise<CsvType[]> {
-  const types: (CsvType | undefined)[] = internal.map((_, i) => forced.get(i));
-  const open = internal.map((_, i) => i).filter((i) => types[i] === undefined);
-  if (open.length === 0) return types as CsvType[];
-  const preds = (c: string) => [isInt(c), isFloat(c), isBool(c)].map((p) => `bool_and(${c} IS NULL OR (${p}))`);
-  const sample = await session.rows(
-    `SELECT ${open.flatMap((i) => preds(quoteIdent(internal[i]))).join(', ')} FROM (SELECT * FROM raw LIMIT ${SAMPLE_ROWS})`,
-  );
-  const full = open.filter((i, k) => sample[0].slice(k * 3, k * 3 + 3).some((v) => v !== false));
-  for (const i of open) if (!full.includes(i)) types[i] = 'string';
-  if (full.length > 0) {
-    const exprs = full.flatMap((i) => {
-      const c = quoteIdent(internal[i]);
-      return [...preds(c), `count(${c})`];
-    });
-    const row = (await session.rows(`SELECT ${exprs.join(', ')} FROM raw`))[0];
-    full.forEach((i, k) => {
-      const [int, float, bool, nonNull] = row.slice(k * 4, k * 4 + 4) as [
-        boolean | null,
-        boolean | null,
-        boolean | null,
-        bigint,
-      ];
-      const nulls = rowCount - Number(nonNull);
-      if (Number(nonNull) === 0)
-        types[i] = 'float'; // an all-missing column is float (all NaN)
-      else if (int) types[i] = nulls > 0 ? 'float' : 'int';
-      else if (float) types[i] = 'float';
-      else if (bool) types[i] = 'bool';
-      else types[i] = 'string';
+  srcs: readonly ValueSource[],
+  pred: (c: string) => string,
+  limit?: number,
+): Promise<boolean[]> {
+  const out = new Array<boolean>(srcs.length);
+  const byTable = new Map<string, number[]>();
+  srcs.forEach((s, k) => byTable.set(s.table, [...(byTable.get(s.table) ?? []), k]));
+  for (const [table, ks] of byTable) {
+    const exprs = ks.map((k) => `bool_and(${srcs[k].column} IS NULL OR (${pred(srcs[k].column)}))`);
+    const from = limit === undefined ? table : `(SELECT * FROM ${table} LIMIT ${limit})`;
+    const row = (await session.rows(`SELECT ${exprs.join(', ')} FROM ${from}`))[0];
+    ks.forEach((k, j) => {
+      out[k] = row[j] !== false; // null (no rows) counts as a match
     });
   }
+  return out;
+}
+
+/**
+ * Types of the columns without a dtype. A pass over a sample rules out string columns cheaply; the
+ * others are checked over every value in stages (integer, then float, then boolean) so that each
+ * column pays only for the checks it needs.
+ */
+async function inferTypes(
+  session: DuckSession,
+  sources: readonly ValueSource[],
+  forced: ReadonlyMap<number, CsvType>,
+  nonNull: readonly number[],
+  rowCount: number,
+): Promise<CsvType[]> {
+  const types: (CsvType | undefined)[] = sources.map((_, i) => forced.get(i));
+  let open = sources.map((_, i) => i).filter((i) => types[i] === undefined);
+  for (const i of open) if (nonNull[i] === 0) types[i] = 'float'; // all missing: float (all NaN)
+  open = open.filter((i) => types[i] === undefined);
+  const sampled = open.filter((i) => !sources[i].distinct);
+  if (sampled.length > 0) {
+    const srcs = sampled.map((i) => sources[i]);
+    const [int, float, bool] = await Promise.all(
+      [isInt, isFloat, isBool].map((p) => allMatch(session, srcs, p, SAMPLE_ROWS)),
+    );
+    sampled.forEach((i, k) => {
+      if (!int[k] && !float[k] && !bool[k]) types[i] = 'string';
+    });
+    open = open.filter((i) => types[i] === undefined);
+  }
+  for (const [pred, type] of [
+    [isInt, 'int'],
+    [isFloat, 'float'],
+    [isBool, 'bool'],
+  ] as const) {
+    if (open.length === 0) break;
+    const ok = await allMatch(
+      session,
+      open.map((i) => sources[i]),
+      pred,
+    );
+    open = open.filter((i, k) => {
+      if (!ok[k]) return true;
+      // An integer column with missing values is a float column, as in pandas.
+      types[i] = type === 'int' && nonNull[i] < rowCount ? 'float' : type;
+      return false;
+    });
+  }
+  for (const i of open) types[i] = 'string';
   return types as CsvType[];
 }
 
 /** A `dtype` override must hold for every cell, as pandas enforces it. */
-async function checkForced(session: DuckSession, internal: string, name: string, t: CsvType): Promise<void> {
-  const c = quoteIdent(internal);
+async function checkForced(
+  session: DuckSession,
+  src: ValueSource,
+  name: string,
+  t: CsvType,
+  hasNull: boolean,
+): Promise<void> {
+  const c = src.column;
   const firstBad = async (pred: string) => {
-    const rows = await session.rows(`SELECT ${c} FROM raw WHERE ${c} IS NOT NULL AND NOT (${pred}) LIMIT 1`);
+    const rows = await session.rows(`SELECT ${c} FROM ${src.table} WHERE ${c} IS NOT NULL AND NOT (${pred}) LIMIT 1`);
     return rows.length > 0 ? String(rows[0][0]) : null;
   };
-  const hasNull = async () => (await session.rows(`SELECT count(*) FROM raw WHERE ${c} IS NULL`))[0][0] !== 0n;
   if (t === 'int' || t === 'nullable-int') {
     const bad = await firstBad(isInt(c));
     if (bad !== null) throw new CsvFormatError(`Unable to parse string "${bad}" as integer in column '${name}'`);
-    if (t === 'int' && (await hasNull())) throw new CsvFormatError(`Integer column has NA values in column '${name}'`);
+    if (t === 'int' && hasNull) throw new CsvFormatError(`Integer column has NA values in column '${name}'`);
   } else if (t === 'float') {
     const bad = await firstBad(isFloat(c));
     if (bad !== null) throw new CsvFormatError(`could not convert string to float: '${bad}' in column '${name}'`);
   } else if (t === 'bool' || t === 'nullable-bool') {
     const bad = await firstBad(isBool(c));
     if (bad !== null) throw new CsvFormatError(`Unable to parse "${bad}" as boolean in column '${name}'`);
-    if (t === 'bool' && (await hasNull())) throw new CsvFormatError(`Bool column has NA values in column '${name}'`);
+    if (t === 'bool' && hasNull) throw new CsvFormatError(`Bool column has NA values in column '${name}'`);
   }
 }
 
-function planFor(c: string, t: CsvType, isId: boolean): ColumnPlan {
+const BOOL_CASE = (c: string) =>
+  `CASE WHEN ${c} IN (${TRUE_TEXTS.map(quoteLiteral).join(', ')}) THEN true WHEN ${c} IN (${FALSE_TEXTS.map(quoteLiteral).join(', ')}) THEN false END`;
+
+function planFor(c: string, t: CsvType, src: ValueSource): ColumnPlan {
+  const distinctTable = src.distinct ? src.table : undefined;
   switch (t) {
     case 'string':
-      return { kind: 'dict', type: 'string', expr: c };
+      return { kind: 'dict', type: 'string', expr: c, distinctTable };
     case 'int':
     case 'nullable-int':
-      return isId
-        ? { kind: 'dict', type: 'int', expr: `CAST(CAST(trim(${c}) AS BIGINT) AS VARCHAR)`, decode: decodeInteger }
-        : { kind: 'number', type: 'int', expr: `CAST(trim(${c}) AS BIGINT)` };
+      return src.distinct
+        ? { kind: 'dict', type: 'int', expr: c, key: 'CAST(v AS BIGINT)', distinctTable, decode: decodeInteger }
+        : { kind: 'number', type: 'int', expr: `CAST(${c} AS BIGINT)` };
     case 'float':
-      return isId
-        ? { kind: 'dict', type: 'float', expr: `CAST(CAST(trim(${c}) AS DOUBLE) AS VARCHAR)`, decode: decodeFloat }
-        : { kind: 'number', type: 'float', expr: `CAST(trim(${c}) AS DOUBLE)` };
+      return src.distinct
+        ? { kind: 'dict', type: 'float', expr: c, key: 'CAST(v AS DOUBLE)', distinctTable, decode: decodeFloat }
+        : { kind: 'number', type: 'float', expr: `CAST(${c} AS DOUBLE)` };
     default:
-      return {
-        kind: 'bool',
-        expr: `CASE WHEN ${c} IN (${TRUE_TEXTS.map(quoteLiteral).join(', ')}) THEN true WHEN ${c} IN (${FALSE_TEXTS.map(quoteLiteral).join(', ')}) THEN false END`,
-      };
+      return { kind: 'bool', expr: BOOL_CASE(c) };
   }
 }

@@ -4,7 +4,7 @@
  * null is present), floats, booleans, timestamps (UTC epoch ms), everything else as text.
  */
 import { InteractionTable } from '../table.js';
-import { type ColumnPlan, decodeFloat, decodeInteger, materializeColumns } from './columns.js';
+import { type ColumnPlan, colRef, decodeFloat, decodeInteger, materializeColumns } from './columns.js';
 import { type DuckSession, quoteIdent, quoteLiteral } from './session.js';
 
 const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
@@ -28,7 +28,7 @@ export async function readParquetTable(
     nullCounts = (await session.rows(`SELECT ${exprs.join(', ')} FROM raw`))[0].map(Number);
   }
   const plans = names.map((name, i): ColumnPlan => {
-    const c = quoteIdent(name);
+    const c = colRef(name);
     const t = types[i];
     const isId = idColumns.has(name);
     if (integerCols[i]) {
@@ -36,14 +36,14 @@ export async function readParquetTable(
       const type = nullCounts[i] > 0 ? 'float' : 'int';
       if (isId) {
         return type === 'int'
-          ? { kind: 'dict', type, expr: `CAST(${c} AS VARCHAR)`, decode: decodeInteger }
-          : { kind: 'dict', type, expr: `CAST(CAST(${c} AS DOUBLE) AS VARCHAR)`, decode: decodeFloat };
+          ? { kind: 'dict', type, expr: c, decode: decodeInteger }
+          : { kind: 'dict', type, expr: `CAST(${c} AS DOUBLE)`, decode: decodeFloat };
       }
       return { kind: 'number', type, expr: `CAST(${c} AS DOUBLE)` };
     }
     if (FLOAT_TYPES.test(t)) {
       return isId
-        ? { kind: 'dict', type: 'float', expr: `CAST(CAST(${c} AS DOUBLE) AS VARCHAR)`, decode: decodeFloat }
+        ? { kind: 'dict', type: 'float', expr: `CAST(${c} AS DOUBLE)`, decode: decodeFloat }
         : { kind: 'number', type: 'float', expr: `CAST(${c} AS DOUBLE)` };
     }
     if (t === 'BOOLEAN') return { kind: 'bool', expr: c };

@@ -39,6 +39,19 @@ export class DuckSession {
     return reader.getRowsJS() as unknown[][];
   }
 
+  /** The first column of a result, read vector by vector (cheaper than row conversion). */
+  async firstColumn(sql: string): Promise<unknown[]> {
+    const result = await this.conn.run(sql);
+    const out: unknown[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const v = chunk.getColumnVector(0);
+      for (let i = 0; i < chunk.rowCount; i++) out.push(v.getItem(i));
+    }
+    return out;
+  }
+
   close(): void {
     try {
       this.conn.closeSync();
