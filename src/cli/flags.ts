@@ -12,6 +12,8 @@ export interface TrainFlags {
   /** Every `--env-var` occurrence in order; absent when none was given. */
   envVar?: string[];
   runId?: string;
+  /** `--report FILE`: write an HTML report of the run. */
+  report?: string;
 }
 
 export interface ServeFlags {

@@ -27,6 +27,8 @@ export interface TrainCommandOptions {
   verbose: boolean;
   /** Gated: the companion flag was given and RECOTEM_ENV=development. */
   devAllowUnsigned: boolean;
+  /** `--report FILE`: a self-contained HTML report of the run is written there. */
+  reportPath?: string;
   env: NodeJS.ProcessEnv;
 }
 

@@ -82,6 +82,7 @@ export function buildProgram(io: CliIo, bodies: CommandBodies, setExitCode: (cod
       collect,
     )
     .option('--run-id <id>', 'run identifier ([A-Za-z0-9_.-]{1,64}); needed to resume a persisted search')
+    .option('--report <file>', 'write a self-contained HTML report of the run (data, split, every trial, best model)')
     .action(async (recipePath: string, flags: TrainFlags) => {
       const prepared = await prepareTrain(recipePath, flags, io);
       if (typeof prepared === 'number') return setExitCode(prepared);

@@ -49,7 +49,9 @@ export class RecipeError extends RecotemError {
   }
   /** Message plus " (line N)" when the YAML location is known (recipe.md §4.1). */
   override toString(): string {
-    return this.line === undefined ? this.message : `${this.message} (line ${this.line})`;
+    // Recipe messages often carry the location already ("... (line 3, column 5)").
+    if (this.line === undefined || this.message.includes(`line ${this.line}`)) return this.message;
+    return `${this.message} (line ${this.line})`;
   }
 }
 

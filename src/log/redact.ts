@@ -181,9 +181,14 @@ export function redactionFailureRecord(record: Record<string, unknown>, err: unk
  * Redacts a whole log record. Never throws: if redaction fails the record is replaced by a
  * `[redaction_failed]` record (never dropped, never emitted unredacted).
  */
+/** Event names are identifiers chosen by the code, never data: they are not scrubbed. */
+const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/;
+
 export function redactRecord(record: Record<string, unknown>): Record<string, unknown> {
   try {
-    return redactObjectEntries(Object.entries(record), 0, new Set([record]));
+    const out = redactObjectEntries(Object.entries(record), 0, new Set([record]));
+    if (typeof record.event === 'string' && EVENT_NAME.test(record.event)) out.event = record.event;
+    return out;
   } catch (err) {
     return redactionFailureRecord(record, err);
   }

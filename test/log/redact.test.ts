@@ -259,3 +259,16 @@ describe('safeKid', () => {
     expect(safeKid('')).toBe('<empty>');
   });
 });
+
+describe('event names', () => {
+  it('keeps long identifier-like event names readable while scrubbing look-alike values', () => {
+    const name = 'source_registry_unavailable_during_validation';
+    const out = redactRecord({ event: name, detail: name });
+    expect(out.event).toBe(name);
+    expect(out.detail).toBe('[REDACTED-B64URL43]');
+  });
+  it('still scrubs an event value that is not an identifier', () => {
+    const secret = 'a'.repeat(64);
+    expect(redactRecord({ event: `x ${secret}` }).event).toBe('x [REDACTED-HEX64]');
+  });
+});

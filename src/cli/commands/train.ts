@@ -5,16 +5,22 @@
 import type { CliIo } from '../io.js';
 import type { TrainCommandOptions } from '../options.js';
 
-interface TrainingModule {
-  runTraining(opts: TrainCommandOptions): Promise<{ status: string } | undefined>;
-}
-
-// Resolved at run time so that `--help`, `keygen` and `validate` never load the training stack.
-const TRAINING_MODULE = '../../train/index.js';
-
 export async function runTrainCommand(opts: TrainCommandOptions, _io: CliIo): Promise<number> {
-  const { runTraining } = (await import(TRAINING_MODULE)) as TrainingModule;
-  await runTraining(opts);
+  // Loaded here so that `--help`, `keygen` and `validate` never load the training stack.
+  const { runTraining } = await import('../../train/index.js');
+  await runTraining({
+    recipe: opts.recipe,
+    registry: opts.registry,
+    runId: opts.runId,
+    lock: opts.lock,
+    failOnBusy: opts.failOnBusy,
+    lockTimeoutSeconds: opts.lockTimeoutSeconds,
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+    devAllowUnsigned: opts.devAllowUnsigned,
+    reportPath: opts.reportPath,
+    env: opts.env,
+  });
   // Success and "lock contended, skipped" both exit 0 (cli.md §2.2 step 8).
   return 0;
 }

@@ -97,6 +97,7 @@ export async function prepareTrain(
     quiet: flags.quiet === true,
     verbose: flags.verbose === true,
     devAllowUnsigned,
+    reportPath: flags.report,
     env: io.env,
   };
 }
