@@ -1,15 +1,19 @@
 /**
  * Randomized truncated SVD of a sparse matrix (Halko, Martinsson & Tropp): Gaussian range finder
- * with `oversamples` extra columns, `nIter` power iterations re-orthonormalised at every step, then
- * the exact SVD of the small projected matrix through the eigendecomposition of its Gram matrix.
- * Seeded and deterministic; float64 throughout.
+ * with `oversamples` extra columns and `nIter` power iterations, then the exact SVD of the small
+ * projected matrix through the eigendecomposition of its l × l Gram matrix. Seeded, float64.
+ *
+ * The range finder runs on A = X or Xᵀ, whichever has fewer rows, so every orthonormalisation
+ * (CholeskyQR, Householder fallback) works on the short side:
+ *   Y = A·Ω; repeat: Y ← orth(A·(Aᵀ·Y)); Q = Y;  W = Aᵀ·Q;  S = Qᵀ·(A·W) = B·Bᵀ = E·Λ·Eᵀ.
+ * Right singular vectors of X: V = W·E·Λ^{-1/2} when A = X, V = Q·E when A = Xᵀ.
  */
 import { type CsrMatrix, transpose } from './csr.js';
 import { symmetricEigen } from './eigen.js';
-import { gemmNN64, gram64, spmm64 } from './kernels.js';
+import { gemmNN64, spmm64 } from './kernels.js';
 import { orthonormalize } from './qr.js';
 import { Rng } from './random.js';
-import { unpin } from './resident.js';
+import { releaseShared, sharedF64, unpin } from './resident.js';
 
 export interface TruncatedSvd {
   /** number of components */
@@ -34,59 +38,70 @@ export interface RandomizedSvdOptions {
  * leaves the projector X·V·Vᵀ unchanged.
  */
 export function randomizedSvd(X: CsrMatrix, k: number, opts: RandomizedSvdOptions = {}): TruncatedSvd {
-  const m = X.rows;
-  const n = X.cols;
-  if (!(k >= 1) || k > Math.min(m, n))
-    throw new RangeError(`randomizedSvd: k = ${k} must be in [1, ${Math.min(m, n)}]`);
+  const maxL = Math.min(X.rows, X.cols);
+  if (!(k >= 1) || k > maxL) throw new RangeError(`randomizedSvd: k = ${k} must be in [1, ${maxL}]`);
   const nIter = opts.nIter ?? 5;
-  const maxL = Math.min(m, n);
   let l = Math.min(k + (opts.oversamples ?? 10), maxL);
   if (l % 2 === 1 && l < maxL) l++; // even widths keep the float64 SIMD kernels on their fast path
   const ld = l + (l % 2);
   const XT = opts.XT ?? transpose(X);
+  const onX = X.rows <= X.cols;
+  const A = onX ? X : XT;
+  const AT = onX ? XT : X;
+  const m = A.rows;
+  const n = A.cols;
   const rng = new Rng(opts.seed ?? 0);
 
-  const omega = new Float64Array(n * ld);
-  for (let i = 0; i < n; i++) for (let c = 0; c < l; c++) omega[i * ld + c] = rng.nextNormal();
-  const Y = new Float64Array(m * ld); // m × l
-  const Z = new Float64Array(n * ld); // n × l
+  // heap-resident work matrices: the kernels use them in place
+  const omega = sharedF64(n * ld);
+  const Y = sharedF64(m * ld);
+  const Z = sharedF64(n * ld);
   try {
-    spmm64(X, omega, ld, ld, Y, ld);
-    orthonormalize(Y, m, l, ld, 1);
+    for (let i = 0; i < n; i++) for (let c = 0; c < l; c++) omega[i * ld + c] = rng.nextNormal();
+    spmm64(A, omega, ld, ld, Y, ld);
+    orthonormalize(Y, m, l, ld, nIter === 0 ? 2 : 1);
     for (let it = 0; it < nIter; it++) {
-      spmm64(XT, Y, ld, ld, Z, ld);
-      orthonormalize(Z, n, l, ld, 1);
-      spmm64(X, Z, ld, ld, Y, ld);
+      spmm64(AT, Y, ld, ld, Z, ld);
+      spmm64(A, Z, ld, ld, Y, ld);
       orthonormalize(Y, m, l, ld, it === nIter - 1 ? 2 : 1);
     }
-    if (nIter === 0) orthonormalize(Y, m, l, ld, 2);
-    // Bᵀ = Xᵀ Q (n × l); B Bᵀ = (XᵀQ)ᵀ(XᵀQ) = E Λ Eᵀ; V = Bᵀ E Λ^{-1/2}
-    spmm64(XT, Y, ld, ld, Z, ld);
+    // W = Aᵀ·Q (in Z), T = A·W (in omega's first m rows), S = Qᵀ·T
+    spmm64(AT, Y, ld, ld, Z, ld);
+    const T = omega.subarray(0, m * ld);
+    spmm64(A, Z, ld, ld, T, ld);
+    const S = new Float64Array(l * l);
+    for (let r = 0; r < m; r++) {
+      const o = r * ld;
+      for (let i = 0; i < l; i++) {
+        const q = Y[o + i];
+        if (q === 0) continue;
+        for (let j = 0; j < l; j++) S[i * l + j] += q * T[o + j];
+      }
+    }
+    for (let i = 0; i < l; i++)
+      for (let j = 0; j < i; j++) S[i * l + j] = S[j * l + i] = (S[i * l + j] + S[j * l + i]) / 2;
+    const { values, vectors } = symmetricEigen(S, l);
+    const s = new Float64Array(k);
+    const floor = Math.max(values[0], 0) * 1e-12;
+    const coef = new Float64Array(l * k); // E_k (Λ_k^{-1/2} when A = X), l × k
+    for (let c = 0; c < k; c++) {
+      const lam = values[c];
+      if (!(lam > floor)) continue;
+      s[c] = Math.sqrt(lam);
+      const f = onX ? 1 / s[c] : 1;
+      for (let j = 0; j < l; j++) coef[j * k + c] = vectors[c * l + j] * f;
+    }
+    const V = new Float64Array(X.cols * k);
+    gemmNN64(X.cols, k, l, onX ? Z : Y, ld, coef, k, V, k);
+    return { k, V, s };
   } finally {
-    unpin(X.indptr);
-    unpin(X.indices);
-    unpin(X.data);
-    unpin(XT.indptr);
-    unpin(XT.indices);
-    unpin(XT.data);
+    for (const M of [X, XT]) {
+      unpin(M.indptr);
+      unpin(M.indices);
+      unpin(M.data);
+    }
+    releaseShared(omega);
+    releaseShared(Y);
+    releaseShared(Z);
   }
-  const G = new Float64Array(ld * ld);
-  gram64(Z, ld, ld, 0, n, G);
-  // the padding column (if any) is zero; decompose the leading l × l block
-  const Gl = new Float64Array(l * l);
-  for (let i = 0; i < l; i++) for (let j = 0; j < l; j++) Gl[i * l + j] = G[i * ld + j];
-  const { values, vectors } = symmetricEigen(Gl, l);
-  const s = new Float64Array(k);
-  const V = new Float64Array(n * k);
-  const floor = Math.max(values[0], 0) * 1e-12;
-  const coef = new Float64Array(l * k); // E Λ^{-1/2}, l × k
-  for (let c = 0; c < k; c++) {
-    const lam = values[c];
-    if (!(lam > floor)) continue;
-    s[c] = Math.sqrt(lam);
-    const inv = 1 / s[c];
-    for (let j = 0; j < l; j++) coef[j * k + c] = vectors[c * l + j] * inv;
-  }
-  gemmNN64(n, k, l, Z, ld, coef, k, V, k);
-  return { k, V, s };
 }

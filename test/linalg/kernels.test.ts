@@ -101,6 +101,12 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
     twin.gemmNN(300, 12, 10, A, 10, B, 12, C1, 12);
     gemmNN64(300, 12, 10, A, 10, B, 12, C2, 12);
     expectClose(C2, C1, 1e-12);
+    // odd row count, width with a 2-column tail, output stride wider than the width
+    const D1 = new Float64Array(299 * 14).fill(5);
+    const D2 = new Float64Array(299 * 14).fill(5);
+    twin.gemmNN(299, 10, 10, A, 10, B, 12, D1, 14);
+    gemmNN64(299, 10, 10, A, 10, B, 12, D2, 14);
+    expectClose(D2, D1, 1e-12);
 
     const rows: number[] = [];
     const cols: number[] = [];

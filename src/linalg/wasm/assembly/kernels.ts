@@ -479,7 +479,8 @@ export function rotate_rows_f32(F: usize, kp: i32, k: i32, Q: usize, r0: i32, r1
 
 /**
  * out[r − (relative ? r0 : 0)] = Σ_p data[p]·D[indices[p]] for CSR rows r ∈ [r0, r1); data is
- * float32, D and out float64 with row strides ldd, ldo; width is even.
+ * float32, D and out float64 with row strides ldd, ldo; width is even. Entries are applied two at a
+ * time so each pass over the output row serves two rows of D.
  */
 export function spmm_f64(
   indptr: usize, indices: usize, data: usize, D: usize, ldd: i32, width: i32,
@@ -492,7 +493,20 @@ export function spmm_f64(
     const o = out + <usize>(relative ? r - r0 : r) * so;
     memory.fill(o, 0, wb);
     const q1 = load<i32>(indptr + (<usize>r << 2), 4);
-    for (let q = load<i32>(indptr + (<usize>r << 2)); q < q1; q++) {
+    let q = load<i32>(indptr + (<usize>r << 2));
+    for (; q + 2 <= q1; q += 2) {
+      const qa = <usize>q << 2;
+      const va = f64x2.splat(<f64>load<f32>(data + qa));
+      const vb = f64x2.splat(<f64>load<f32>(data + qa, 4));
+      const da = D + <usize>load<i32>(indices + qa) * sd;
+      const db = D + <usize>load<i32>(indices + qa, 4) * sd;
+      for (let t: i32 = 0; t < width; t += 2) {
+        const b = <usize>t << 3;
+        const acc = f64x2.add(f64x2.mul(va, v128.load(da + b)), f64x2.mul(vb, v128.load(db + b)));
+        v128.store(o + b, f64x2.add(v128.load(o + b), acc));
+      }
+    }
+    if (q < q1) {
       const v = f64x2.splat(<f64>load<f32>(data + (<usize>q << 2)));
       const d = D + <usize>load<i32>(indices + (<usize>q << 2)) * sd;
       for (let t: i32 = 0; t < width; t += 2) {
@@ -546,26 +560,69 @@ export function gram_f64(A: usize, lda: i32, k: i32, r0: i32, r1: i32, G: usize)
   }
 }
 
-/** C (m × n) = A (m × k) · B (k × n), float64, row strides lda, ldb, ldc; n even. */
+/**
+ * C (m × n) = A (m × k) · B (k × n), float64, row strides lda, ldb, ldc; n even. Register tiles of
+ * 2 rows × 8 columns; row and column tails are handled with narrower tiles.
+ */
 export function gemm_nn_f64(
   m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32,
 ): void {
   const sa = <usize>lda << 3;
   const sb = <usize>ldb << 3;
   const sc = <usize>ldc << 3;
-  for (let r: i32 = 0; r < m; r++) {
-    const c = C + <usize>r * sc;
-    memory.fill(c, 0, <usize>n << 3);
-    const a = A + <usize>r * sa;
-    for (let t: i32 = 0; t < k; t++) {
-      const av = load<f64>(a + (<usize>t << 3));
-      if (av == 0) continue;
-      const s = f64x2.splat(av);
-      const b = B + <usize>t * sb;
-      for (let j: i32 = 0; j < n; j += 2) {
-        const o = <usize>j << 3;
-        v128.store(c + o, f64x2.add(v128.load(c + o), f64x2.mul(s, v128.load(b + o))));
+  let r: i32 = 0;
+  for (; r < m; r += 2) {
+    const two = r + 1 < m;
+    const a0 = A + <usize>r * sa;
+    const a1 = two ? a0 + sa : a0;
+    const c0 = C + <usize>r * sc;
+    const c1 = c0 + sc;
+    let j: i32 = 0;
+    for (; j + 8 <= n; j += 8) {
+      const jo = <usize>j << 3;
+      let x0 = f64x2.splat(0), x1 = f64x2.splat(0), x2 = f64x2.splat(0), x3 = f64x2.splat(0);
+      let y0 = f64x2.splat(0), y1 = f64x2.splat(0), y2 = f64x2.splat(0), y3 = f64x2.splat(0);
+      for (let t: i32 = 0; t < k; t++) {
+        const b = B + <usize>t * sb + jo;
+        const b0 = v128.load(b);
+        const b1 = v128.load(b, 16);
+        const b2 = v128.load(b, 32);
+        const b3 = v128.load(b, 48);
+        const to = <usize>t << 3;
+        const s0 = f64x2.splat(load<f64>(a0 + to));
+        const s1 = f64x2.splat(load<f64>(a1 + to));
+        x0 = f64x2.add(x0, f64x2.mul(s0, b0));
+        x1 = f64x2.add(x1, f64x2.mul(s0, b1));
+        x2 = f64x2.add(x2, f64x2.mul(s0, b2));
+        x3 = f64x2.add(x3, f64x2.mul(s0, b3));
+        y0 = f64x2.add(y0, f64x2.mul(s1, b0));
+        y1 = f64x2.add(y1, f64x2.mul(s1, b1));
+        y2 = f64x2.add(y2, f64x2.mul(s1, b2));
+        y3 = f64x2.add(y3, f64x2.mul(s1, b3));
       }
+      v128.store(c0 + jo, x0);
+      v128.store(c0 + jo, x1, 16);
+      v128.store(c0 + jo, x2, 32);
+      v128.store(c0 + jo, x3, 48);
+      if (two) {
+        v128.store(c1 + jo, y0);
+        v128.store(c1 + jo, y1, 16);
+        v128.store(c1 + jo, y2, 32);
+        v128.store(c1 + jo, y3, 48);
+      }
+    }
+    for (; j < n; j += 2) {
+      const jo = <usize>j << 3;
+      let x0 = f64x2.splat(0);
+      let y0 = f64x2.splat(0);
+      for (let t: i32 = 0; t < k; t++) {
+        const b0 = v128.load(B + <usize>t * sb + jo);
+        const to = <usize>t << 3;
+        x0 = f64x2.add(x0, f64x2.mul(f64x2.splat(load<f64>(a0 + to)), b0));
+        y0 = f64x2.add(y0, f64x2.mul(f64x2.splat(load<f64>(a1 + to)), b0));
+      }
+      v128.store(c0 + jo, x0);
+      if (two) v128.store(c1 + jo, y0);
     }
   }
 }
