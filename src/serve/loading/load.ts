@@ -4,7 +4,6 @@
  * scoring threads, load item metadata, and build a fresh registry entry. Failures come back as
  * values carrying the reason label; nothing here touches the registry.
  */
-import { loadRecommender } from '../../algorithms/index.js';
 import type { SavedModel } from '../../algorithms/types.js';
 import type { KeyRing } from '../../artifact/index.js';
 import { ArtifactError, type ArtifactErrorReason, errorMessage, isFatalRuntimeError } from '../../errors/index.js';
@@ -13,7 +12,8 @@ import type { RecipeItemMetadata } from '../../recipe/types.js';
 import type { ServeMetrics } from '../metrics/metrics.js';
 import type { MetadataIndex, ModelEntry, ServingOptions } from '../registry/entry.js';
 import type { ScoringExecutor } from '../scoring/executor.js';
-import { indexIds, type ServingModel } from '../scoring/model.js';
+import type { ServingModel } from '../scoring/model.js';
+import { SharedModel } from '../scoring/shared-model.js';
 import type { TopK } from '../scoring/topk.js';
 import { type DecodeMode, decodeArtifact } from './decode-client.js';
 import { loadErrorText } from './errors.js';
@@ -69,31 +69,19 @@ function failed(
 }
 
 function buildModel(payload: SharedPayload): ServingModel {
+  if (payload.seen.rows !== payload.userIds.length || payload.seen.cols !== payload.itemIds.length) {
+    throw new ArtifactError(
+      `payload invalid: the seen matrix is ${payload.seen.rows}x${payload.seen.cols} but the id tables are ${payload.userIds.length}x${payload.itemIds.length}`,
+      'deserialize',
+    );
+  }
   const saved: SavedModel = {
     algorithm: payload.algorithm,
     modelFormatVersion: payload.modelFormatVersion,
     params: payload.params,
     arrays: payload.arrays,
   };
-  const recommender = loadRecommender(saved, payload.seen);
-  if (recommender.nUsers !== payload.userIds.length || recommender.nItems !== payload.itemIds.length) {
-    throw new ArtifactError(
-      `payload invalid: the ${payload.algorithm} model is ${recommender.nUsers}x${recommender.nItems} but the id tables are ${payload.userIds.length}x${payload.itemIds.length}`,
-      'deserialize',
-    );
-  }
-  return {
-    algorithm: payload.algorithm,
-    nUsers: payload.userIds.length,
-    nItems: payload.itemIds.length,
-    userIds: payload.userIds,
-    itemIds: payload.itemIds,
-    userIndex: indexIds(payload.userIds),
-    itemIndex: indexIds(payload.itemIds),
-    seen: payload.seen,
-    recommender,
-    saved,
-  };
+  return new SharedModel(saved, payload.seen, payload.userIds, payload.itemIds);
 }
 
 /** Items by training popularity (column sums of the seen matrix), best first. */
@@ -152,7 +140,8 @@ export async function loadRecipeArtifact(
     await deps.executor.attach(modelKey, model);
   } catch (err) {
     if (isFatalRuntimeError(err)) throw err;
-    return failed('deserialize', `scoring threads could not load the model: ${errorMessage(err)}`, decoded.kid);
+    const reason = err instanceof ArtifactError ? err.reason : 'deserialize';
+    return failed(reason, errorMessage(err), decoded.kid);
   }
 
   const entry: ModelEntry = {

@@ -45,7 +45,10 @@ export class InlineExecutor implements ScoringExecutor {
   readonly kind = 'inline' as const;
   private readonly scratch = new RankScratch();
 
-  async attach(): Promise<void> {}
+  /** Builds the recommender now, so a model that cannot load fails the load, not a request. */
+  async attach(_key: string, model: ServingModel): Promise<void> {
+    void model.recommender;
+  }
 
   detach(): void {}
 

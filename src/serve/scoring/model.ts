@@ -1,7 +1,7 @@
 /**
  * A decoded model as the server holds it: the recommender, the id tables and the seen matrix.
- * Arrays live in SharedArrayBuffers when scoring runs in worker threads, so every thread reads
- * the same memory and a model is never copied per request.
+ * Arrays live in SharedArrayBuffers, so scoring threads read the same memory as the event loop
+ * and a model is never copied per request.
  */
 import type { CanonicalClass, Recommender, SavedModel } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
@@ -16,8 +16,9 @@ export interface ServingModel {
   readonly itemIndex: ReadonlyMap<string, number>;
   /** Training interactions, users × items: the mask for known users. */
   readonly seen: CsrMatrix;
+  /** The scorer on this thread (built on first use). */
   readonly recommender: Recommender;
-  /** What the recommender was rebuilt from; shipped to scoring threads. */
+  /** What the recommender is rebuilt from; shipped to scoring threads. */
   readonly saved: SavedModel;
 }
 

@@ -5,6 +5,7 @@
  * it has finished, so a hot-swap never pulls a model from under a running request.
  */
 import type { Worker } from 'node:worker_threads';
+import { ArtifactError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
 import type { ProfileJob, ProfileResult, ScoringExecutor } from './executor.js';
@@ -31,7 +32,12 @@ interface Slot {
 }
 
 function revive(e: SerializedError): Error {
-  const err = e.name === 'ModelLayoutError' ? new ModelLayoutError(e.message) : new Error(e.message);
+  const err =
+    e.name === 'ModelLayoutError'
+      ? new ModelLayoutError(e.message)
+      : e.name === 'ArtifactError'
+        ? new ArtifactError(e.message, e.reason ?? 'deserialize')
+        : new Error(e.message);
   err.name = e.name;
   return err;
 }

@@ -4,11 +4,12 @@
  * results are transferred back.
  */
 import { parentPort } from 'node:worker_threads';
-import { loadRecommender } from '../../algorithms/index.js';
 import type { Recommender, SavedModel } from '../../algorithms/types.js';
+import { ArtifactError, type ArtifactErrorReason } from '../../errors/index.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import type { ProfileJob } from './executor.js';
 import { RankScratch, rankKnownUsers, rankProfile } from './rank.js';
+import { loadServingRecommender } from './shared-model.js';
 import type { TopK } from './topk.js';
 
 export type WorkerRequest =
@@ -20,6 +21,8 @@ export type WorkerRequest =
 export interface SerializedError {
   name: string;
   message: string;
+  /** ArtifactError reason, so a model that fails to load keeps its failure class. */
+  reason?: ArtifactErrorReason;
 }
 
 export type ProfileOutcome = { ok: true; top: TopK } | { ok: false; error: SerializedError };
@@ -40,6 +43,7 @@ const models = new Map<string, Held>();
 const scratch = new RankScratch();
 
 function serialize(err: unknown): SerializedError {
+  if (err instanceof ArtifactError) return { name: 'ArtifactError', message: err.message, reason: err.reason };
   return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
 }
 
@@ -75,7 +79,7 @@ port.on('message', (msg: WorkerRequest) => {
   }
   try {
     if (msg.type === 'attach') {
-      models.set(msg.key, { recommender: loadRecommender(msg.saved, msg.seen), seen: msg.seen });
+      models.set(msg.key, { recommender: loadServingRecommender(msg.saved, msg.seen), seen: msg.seen });
       port.postMessage({ id: msg.id, ok: true } satisfies WorkerResponse);
     } else if (msg.type === 'known') {
       const m = held(msg.key);
