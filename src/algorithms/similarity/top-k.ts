@@ -4,10 +4,17 @@
  * (training.md §2.4, §2.5). The heap keeps its worst member at the root so a candidate that cannot
  * enter is rejected with one comparison.
  */
+/** Buckets of the histogram selection, and the candidates-per-slot ratio from which it is used. */
+const HIST_BINS = 1024;
+const HIST_MIN_RATIO = 8;
+
 export class TopKSelector {
   private readonly heapCols: Int32Array;
   private readonly heapVals: Float64Array;
   private size = 0;
+  /** Current heap bound (≤ capacity): the histogram path fills only the slots it still needs. */
+  private limit = 0;
+  private readonly hist = new Int32Array(HIST_BINS);
 
   constructor(readonly capacity: number) {
     this.heapCols = new Int32Array(Math.max(1, capacity));
@@ -41,7 +48,9 @@ export class TopKSelector {
       for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
       return w - outStart;
     }
+    if (nonZero >= HIST_MIN_RATIO * k) return this.selectByHistogram(cols, count, vals, outCols, outVals, outStart);
     this.size = 0;
+    this.limit = k;
     for (let t = 0; t < count; t++) {
       const c = cols[t];
       const v = vals[c];
@@ -55,10 +64,60 @@ export class TopKSelector {
     return n;
   }
 
+  /**
+   * Many candidates: bucket the values into a histogram over [min, max], keep every candidate above
+   * the bucket holding the k-th largest value, and settle that bucket alone with the heap. Three
+   * linear passes instead of a heap insertion for most of the large values.
+   */
+  private selectByHistogram(
+    cols: Int32Array,
+    count: number,
+    vals: Float64Array,
+    outCols: Int32Array,
+    outVals: Float64Array | Float32Array,
+    outStart: number,
+  ): number {
+    const k = this.capacity;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let t = 0; t < count; t++) {
+      const v = vals[cols[t]];
+      if (v === 0) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const hist = this.hist;
+    hist.fill(0);
+    // Equal min and max (or a degenerate range) puts everything in one bucket: the heap decides.
+    const scale = hi > lo && Number.isFinite(hi - lo) ? (HIST_BINS - 1) / (hi - lo) : 0;
+    for (let t = 0; t < count; t++) {
+      const v = vals[cols[t]];
+      if (v !== 0) hist[Math.floor((v - lo) * scale)]++;
+    }
+    let boundary = HIST_BINS - 1;
+    let above = 0;
+    while (above + hist[boundary] < k) above += hist[boundary--];
+    let w = outStart;
+    this.size = 0;
+    this.limit = k - above;
+    for (let t = 0; t < count; t++) {
+      const c = cols[t];
+      const v = vals[c];
+      if (v === 0) continue;
+      const bin = Math.floor((v - lo) * scale);
+      if (bin > boundary) outCols[w++] = c;
+      else if (bin === boundary) this.offer(c, v);
+    }
+    for (let p = 0; p < this.size; p++) outCols[w++] = this.heapCols[p];
+    outCols.subarray(outStart, w).sort();
+    for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
+    return w - outStart;
+  }
+
   private offer(c: number, v: number): void {
     const hc = this.heapCols;
     const hv = this.heapVals;
-    if (this.size < this.capacity) {
+    if (this.size < this.limit) {
       // Sift up: parent must be worse than (or equal to) the child.
       let i = this.size++;
       while (i > 0) {
