@@ -142,4 +142,10 @@ describe('compose.yaml', () => {
     expect(train.environment.RECOTEM_SIGNING_KEYS).toBeTruthy();
     expect(train.restart).toBe('no');
   });
+
+  it('serve gets time to drain before Compose kills it', () => {
+    const drain = Number(serve.environment.RECOTEM_DRAIN_SECONDS ?? 30);
+    const grace = /^(\d+)s$/.exec(String(serve.stop_grace_period))?.[1];
+    expect(Number(grace)).toBeGreaterThanOrEqual(drain + 5);
+  });
 });
