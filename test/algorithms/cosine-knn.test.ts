@@ -6,10 +6,11 @@ import {
   type FeatureWeighting,
   weightedValues,
 } from '../../src/algorithms/cosine-knn.js';
+import { TopKSelector } from '../../src/algorithms/similarity/top-k.js';
 import { ArtifactError, TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
-import { denseRowTopK, expectClose, matmul, randomCounts, toDense, transposeDense } from './helpers.js';
+import { denseRowTopK, expectClose, matmul, randomCounts, rng, toDense, transposeDense } from './helpers.js';
 
 /** Naive O(I²U) reference of training.md §2.4. */
 function naiveKnn(
@@ -47,6 +48,39 @@ function naiveKnn(
 function flat(rows: number[][]): number[] {
   return rows.flat();
 }
+
+describe('TopKSelector', () => {
+  it('keeps the k largest non-zero entries, ties to the smaller column, on the heap and histogram paths', () => {
+    const r = rng(3);
+    for (const [n, k, levels] of [
+      [50, 10, 5],
+      [2000, 10, 7],
+      [2000, 100, 1000],
+      [5000, 40, 3],
+      [300, 300, 4],
+      [900, 1, 2],
+    ]) {
+      const vals = new Float64Array(n);
+      const cols = new Int32Array(n);
+      // Candidates in scrambled order, some zero, values on a few levels (many ties) or continuous.
+      for (let t = 0; t < n; t++) cols[t] = (t * 7919) % n;
+      for (let c = 0; c < n; c++) {
+        const x = r();
+        vals[c] = x < 0.1 ? 0 : levels >= 1000 ? x : Math.ceil(x * levels) - (x < 0.15 ? 10 : 0);
+      }
+      const outCols = new Int32Array(k);
+      const outVals = new Float64Array(k);
+      const got = new TopKSelector(k).selectFromScratch(cols, n, vals, outCols, outVals, 0);
+      const expected = Array.from({ length: n }, (_, c) => c)
+        .filter((c) => vals[c] !== 0)
+        .sort((a, b) => vals[b] - vals[a] || a - b)
+        .slice(0, k)
+        .sort((a, b) => a - b);
+      expect(Array.from(outCols.subarray(0, got)), `n=${n} k=${k}`).toEqual(expected);
+      expect(Array.from(outVals.subarray(0, got))).toEqual(expected.map((c) => vals[c]));
+    }
+  });
+});
 
 describe('CosineKNN weights', () => {
   const X = randomCounts(40, 25, 0.25, 7, 3);
