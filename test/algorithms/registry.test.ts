@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ALGORITHM_SPECS,
+  CANONICAL_CLASSES,
+  createRecommender,
+  getAlgorithmSpec,
+  loadRecommender,
+  resolveAlgorithmName,
+} from '../../src/algorithms/index.js';
+import { ArtifactError, UnknownAlgorithmError } from '../../src/errors/index.js';
+import { randomCounts } from './helpers.js';
+
+describe('algorithm registry', () => {
+  it('holds one spec per canonical class, keyed by its own class name', () => {
+    expect(Object.keys(ALGORITHM_SPECS).sort()).toEqual([...CANONICAL_CLASSES].sort());
+    for (const cls of CANONICAL_CLASSES) expect(ALGORITHM_SPECS[cls].className).toBe(cls);
+  });
+
+  it('resolves aliases, class names and name + "Recommender" in any case', () => {
+    expect(resolveAlgorithmName('IALS')).toBe('IALSRecommender');
+    expect(resolveAlgorithmName('ials')).toBe('IALSRecommender');
+    expect(resolveAlgorithmName('CosinekNN')).toBe('CosineKNNRecommender');
+    expect(resolveAlgorithmName('cosineknn')).toBe('CosineKNNRecommender');
+    expect(resolveAlgorithmName('rp3betarecommender')).toBe('RP3betaRecommender');
+    expect(resolveAlgorithmName('DENSESLIM')).toBe('DenseSLIMRecommender');
+    expect(resolveAlgorithmName('TruncatedSVD')).toBe('TruncatedSVDRecommender');
+    expect(resolveAlgorithmName('bprfm')).toBe('BPRFMRecommender');
+    expect(resolveAlgorithmName('TopPopRecommender')).toBe('TopPopRecommender');
+    expect(getAlgorithmSpec('RP3beta')).toBe(ALGORITHM_SPECS.RP3betaRecommender);
+  });
+
+  it('rejects other names with the unknown_algorithm message listing aliases and classes', () => {
+    try {
+      resolveAlgorithmName('SLIM');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UnknownAlgorithmError);
+      expect((e as UnknownAlgorithmError).code).toBe('unknown_algorithm');
+      expect((e as Error).message).toBe(
+        "Unknown or unsupported algorithm 'SLIM'. Supported aliases: ['IALS', 'CosinekNN', 'CosineKNN', 'TopPop', 'RP3beta', 'DenseSLIM', 'TruncatedSVD', 'BPRFM'] or full class names: ['IALSRecommender', 'CosineKNNRecommender', 'TopPopRecommender', 'RP3betaRecommender', 'DenseSLIMRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender'].",
+      );
+    }
+    expect(() => resolveAlgorithmName('SLIMRecommender')).toThrow(UnknownAlgorithmError);
+  });
+
+  it('declares the reference search spaces of the item-based models (anchors.md §5)', () => {
+    expect(ALGORITHM_SPECS.CosineKNNRecommender.searchSpace).toEqual({
+      top_k: { kind: 'int', low: 4, high: 1000 },
+      shrinkage: { kind: 'float', low: 0, high: 1000 },
+      feature_weighting: { kind: 'categorical', choices: ['NONE', 'TF_IDF', 'BM_25'] },
+      normalize: { kind: 'categorical', choices: [false, true] },
+    });
+    expect(ALGORITHM_SPECS.RP3betaRecommender.searchSpace).toEqual({
+      beta: { kind: 'float', low: 1e-5, high: 0.5, log: true },
+      top_k: { kind: 'int', low: 2, high: 1000 },
+      normalize_weight: { kind: 'categorical', choices: [true, false] },
+    });
+    expect(ALGORITHM_SPECS.DenseSLIMRecommender.searchSpace).toEqual({
+      reg: { kind: 'float', low: 1, high: 1e4, log: true },
+    });
+    expect(ALGORITHM_SPECS.TopPopRecommender.searchSpace).toEqual({});
+    // Shared parameter names keep one meaning per class: every range is well-formed.
+    for (const spec of Object.values(ALGORITHM_SPECS)) {
+      for (const [name, d] of Object.entries(spec.searchSpace)) {
+        if (d.kind === 'categorical') expect(d.choices.length, name).toBeGreaterThan(0);
+        else expect(d.low, `${spec.className}.${name}`).toBeLessThanOrEqual(d.high);
+      }
+    }
+  });
+
+  it('creates models with defaults filled in and reloads them from their saved form', async () => {
+    const X = randomCounts(20, 12, 0.3, 4, 2);
+    for (const name of ['CosineKNN', 'RP3beta', 'DenseSLIM', 'TopPop']) {
+      const model = createRecommender(name, X, name === 'DenseSLIM' ? { reg: 10 } : {});
+      await model.fit();
+      const copy = loadRecommender(model.save(), X);
+      expect(copy.className).toBe(model.className);
+      const users = Int32Array.from([0, 5, 19]);
+      const a = new Float32Array(3 * 12);
+      const b = new Float32Array(3 * 12);
+      model.scoreUsers(users, a);
+      copy.scoreUsers(users, b);
+      expect(Array.from(b), name).toEqual(Array.from(a));
+    }
+    const knn = createRecommender('cosineknn', X, { top_k: 7 }) as unknown as { params: Record<string, unknown> };
+    expect(knn.params).toMatchObject({ top_k: 7, shrinkage: 0, feature_weighting: 'NONE', normalize: false });
+  });
+
+  it('refuses a saved model whose algorithm is not a canonical class', () => {
+    const X = randomCounts(3, 3, 0.5, 1);
+    const saved = { algorithm: 'CosineKNN', modelFormatVersion: 1, params: {}, arrays: {} } as never;
+    expect(() => loadRecommender(saved, X)).toThrow(ArtifactError);
+  });
+});
