@@ -47,4 +47,4 @@ const drain = new DrainController(app, 5);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 18080) });
 drain.install();
 process.stdout.write(`${JSON.stringify({ listening: Number(process.env.PORT ?? 18080), pid: process.pid })}\n`);
-process.exitCode = await drain.finished;
+process.exit(await drain.finished);

@@ -93,6 +93,7 @@ describe('startup', () => {
       expect(
         logs
           .events('recipe_loaded')
+          .filter((e) => e.logger === 'recotem.serve.loader')
           .map((e) => e.name)
           .sort(),
       ).toEqual(['good', 'pointed']);

@@ -4,7 +4,7 @@
  * stops parsing keeps its recipe serving with an error annotation. Unlike the original, an edited
  * recipe whose artifact path, metadata or serving settings changed is reloaded (Improve).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorClassName, errorMessage, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
@@ -43,12 +43,17 @@ async function listYamlFiles(dir: string): Promise<Listing> {
 
 export class RecipesDirScanner {
   private readonly cache = new Map<string, CachedFile>();
+  /** The directory as the recipe loader resolved it (symlinks followed), so file paths compare equal. */
+  private root: string;
 
-  constructor(private readonly sup: RecipeSupervisor) {}
+  constructor(private readonly sup: RecipeSupervisor) {
+    this.root = sup.recipesDir;
+  }
 
   /** Seed the cache from the startup load so the first rescan does not re-parse everything. */
   async prime(): Promise<void> {
-    for (const { file, mtimeMs } of await listYamlFiles(this.sup.recipesDir).catch(() => [])) {
+    this.root = await realpath(this.sup.recipesDir).catch(() => this.sup.recipesDir);
+    for (const { file, mtimeMs } of await listYamlFiles(this.root).catch(() => [])) {
       const name = [...this.sup.watches.entries()].find(([, w]) => w.file === file)?.[0] ?? null;
       this.cache.set(file, { mtimeMs, name });
     }
@@ -58,7 +63,7 @@ export class RecipesDirScanner {
     const sup = this.sup;
     let listing: Listing;
     try {
-      listing = await listYamlFiles(sup.recipesDir);
+      listing = await listYamlFiles(this.root);
     } catch (err) {
       if (isFatalRuntimeError(err)) throw err;
       const errorClass = errorClassName(err);
@@ -74,9 +79,8 @@ export class RecipesDirScanner {
 
     const namesBefore = new Set(sup.registry.names());
     const found = new Set<string>();
-    const present = new Set<string>();
+    const present = new Set(listing.map((l) => l.file));
     for (const { file, mtimeMs } of listing) {
-      present.add(file);
       const cached = this.cache.get(file);
       if (cached && cached.mtimeMs === mtimeMs) {
         if (cached.name !== null) found.add(cached.name);
@@ -87,7 +91,7 @@ export class RecipesDirScanner {
       let recipe: Recipe | null = null;
       let failure: unknown = null;
       try {
-        recipe = await loadRecipe(file, { registry: sup.sourceRegistry, recipesRoot: sup.recipesDir });
+        recipe = await loadRecipe(file, { registry: sup.sourceRegistry, recipesRoot: this.root });
         const owner = sup.watches.get(recipe.name)?.file;
         if (found.has(recipe.name) || (owner !== undefined && owner !== null && owner !== file && present.has(owner))) {
           throw new Error(`Duplicate recipe name '${recipe.name}' found in '${file}'`);
