@@ -30,6 +30,19 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /** The four state words (to continue the same stream elsewhere, e.g. in a WebAssembly kernel). */
+  getState(): Uint32Array {
+    return Uint32Array.from([this.s0, this.s1, this.s2, this.s3]);
+  }
+
+  setState(state: ArrayLike<number>): void {
+    this.s0 = state[0] | 0;
+    this.s1 = state[1] | 0;
+    this.s2 = state[2] | 0;
+    this.s3 = state[3] | 0;
+    this.hasSpare = false;
+  }
+
   /** Uniform unsigned 32-bit integer. */
   nextU32(): number {
     const s1 = this.s1;

@@ -71,6 +71,28 @@ export interface KernelExports {
     r1: number,
     relative: number,
   ): void;
+  bpr_epoch(
+    order: number,
+    n: number,
+    entryUser: number,
+    entryItem: number,
+    indptr: number,
+    indices: number,
+    P: number,
+    Q: number,
+    B: number,
+    GP: number,
+    GQ: number,
+    GB: number,
+    kp: number,
+    nItems: number,
+    lr: number,
+    userAlpha: number,
+    itemAlpha: number,
+    warp: number,
+    maxSampled: number,
+    rng: number,
+  ): number;
   gram_f64(A: number, lda: number, k: number, r0: number, r1: number, G: number): void;
   gemm_nn_f64(
     m: number,

@@ -626,3 +626,142 @@ export function gemm_nn_f64(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// BPR / WARP matrix factorisation epoch (training.md §2.9), AdaGrad
+
+/** xoshiro128** over the four u32 words at `st` (same stream as the TypeScript Rng). */
+@inline function rngNextU32(st: usize): u32 {
+  const s0 = load<u32>(st);
+  const s1 = load<u32>(st, 4);
+  const s2 = load<u32>(st, 8);
+  const s3 = load<u32>(st, 12);
+  const r = rotl<u32>(s1 * 5, 7) * 9;
+  const t = s1 << 9;
+  const n2 = s2 ^ s0;
+  const n3 = s3 ^ s1;
+  store<u32>(st, s0 ^ n3);
+  store<u32>(st, s1 ^ n2, 4);
+  store<u32>(st, n2 ^ t, 8);
+  store<u32>(st, rotl<u32>(n3, 11), 12);
+  return r;
+}
+
+/** Uniform integer in [0, n) by rejection of the incomplete top block (as Rng.nextInt). */
+@inline function rngNextInt(st: usize, n: u32): u32 {
+  const limit = <u64>0x100000000 - (<u64>0x100000000 % <u64>n);
+  let v = rngNextU32(st);
+  while (<u64>v >= limit) v = rngNextU32(st);
+  return v % n;
+}
+
+/** True when item j is in CSR row u (sorted indices). */
+@inline function hasEntry(indptr: usize, indices: usize, u: i32, j: i32): bool {
+  let lo = load<i32>(indptr + (<usize>u << 2));
+  let hi = load<i32>(indptr + (<usize>u << 2), 4);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = load<i32>(indices + (<usize>mid << 2));
+    if (v == j) return true;
+    if (v < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/** AdaGrad step on item biases: b −= lr/√acc·(g + α·b); acc += g² */
+@inline function biasStep(B: usize, GB: usize, i: i32, g: f32, lr: f32, alpha: f32): void {
+  const pb = B + (<usize>i << 2);
+  const pg = GB + (<usize>i << 2);
+  const acc = load<f32>(pg);
+  const b = load<f32>(pb);
+  store<f32>(pb, b - (lr / Mathf.sqrt(acc)) * (g + alpha * b));
+  store<f32>(pg, acc + g * g);
+}
+
+/**
+ * The pairwise update with weight L for user u, positive i, negative j: gradient descent on
+ * −L·(ŷ_ui − ŷ_uj) with AdaGrad (per-coordinate rate lr/√acc, acc updated after the step).
+ */
+function pairUpdate(
+  P: usize, Q: usize, B: usize, GP: usize, GQ: usize, GB: usize, kp: i32,
+  u: i32, i: i32, j: i32, L: f32, lr: f32, userAlpha: f32, itemAlpha: f32,
+): void {
+  const sv = <usize>kp << 2;
+  const pu = P + <usize>u * sv;
+  const qi = Q + <usize>i * sv;
+  const qj = Q + <usize>j * sv;
+  const gu = GP + <usize>u * sv;
+  const gi = GQ + <usize>i * sv;
+  const gj = GQ + <usize>j * sv;
+  const vL = f32x4.splat(L);
+  const vlr = f32x4.splat(lr);
+  const vua = f32x4.splat(userAlpha);
+  const via = f32x4.splat(itemAlpha);
+  for (let t: i32 = 0; t < kp; t += 4) {
+    const o = <usize>t << 2;
+    const p4 = v128.load(pu + o);
+    const i4 = v128.load(qi + o);
+    const j4 = v128.load(qj + o);
+    const gI = f32x4.neg(f32x4.mul(vL, p4));
+    const gJ = f32x4.mul(vL, p4);
+    const gU = f32x4.mul(vL, f32x4.sub(j4, i4));
+    const aI = v128.load(gi + o);
+    const aJ = v128.load(gj + o);
+    const aU = v128.load(gu + o);
+    v128.store(qi + o, f32x4.sub(i4, f32x4.mul(f32x4.div(vlr, f32x4.sqrt(aI)), f32x4.add(gI, f32x4.mul(via, i4)))));
+    v128.store(qj + o, f32x4.sub(j4, f32x4.mul(f32x4.div(vlr, f32x4.sqrt(aJ)), f32x4.add(gJ, f32x4.mul(via, j4)))));
+    v128.store(pu + o, f32x4.sub(p4, f32x4.mul(f32x4.div(vlr, f32x4.sqrt(aU)), f32x4.add(gU, f32x4.mul(vua, p4)))));
+    v128.store(gi + o, f32x4.add(aI, f32x4.mul(gI, gI)));
+    v128.store(gj + o, f32x4.add(aJ, f32x4.mul(gJ, gJ)));
+    v128.store(gu + o, f32x4.add(aU, f32x4.mul(gU, gU)));
+  }
+  biasStep(B, GB, i, -L, lr, itemAlpha);
+  biasStep(B, GB, j, L, lr, itemAlpha);
+}
+
+/**
+ * One epoch over the stored entries in the order `order[0..n)`: entry e is (entryUser[e],
+ * entryItem[e]). BPR (warp = false): one uniform negative j; skipped when j is a positive of u;
+ * weight 1 − σ(ŷ_ui − ŷ_uj). WARP: up to maxSampled negatives until ŷ_uj > ŷ_ui − 1 (positives
+ * sampled are skipped), weight min(10, ln max(1, ⌊(I − 1)/sampled⌋)). Returns the number of updates.
+ */
+export function bpr_epoch(
+  order: usize, n: i32, entryUser: usize, entryItem: usize, indptr: usize, indices: usize,
+  P: usize, Q: usize, B: usize, GP: usize, GQ: usize, GB: usize, kp: i32, nItems: i32,
+  lr: f32, userAlpha: f32, itemAlpha: f32, warp: bool, maxSampled: i32, rng: usize,
+): i32 {
+  const sv = <usize>kp << 2;
+  let updates: i32 = 0;
+  for (let t: i32 = 0; t < n; t++) {
+    const e = <usize>load<i32>(order + (<usize>t << 2)) << 2;
+    const u = load<i32>(entryUser + e);
+    const i = load<i32>(entryItem + e);
+    const pu = P + <usize>u * sv;
+    const yi = dot4(pu, Q + <usize>i * sv, kp) + load<f32>(B + (<usize>i << 2));
+    if (!warp) {
+      const j = <i32>rngNextInt(rng, <u32>nItems);
+      if (hasEntry(indptr, indices, u, j)) continue;
+      const yj = dot4(pu, Q + <usize>j * sv, kp) + load<f32>(B + (<usize>j << 2));
+      const L = <f32>(1.0 / (1.0 + Math.exp(<f64>(yi - yj))));
+      pairUpdate(P, Q, B, GP, GQ, GB, kp, u, i, j, L, lr, userAlpha, itemAlpha);
+      updates++;
+    } else {
+      let sampled: i32 = 0;
+      while (sampled < maxSampled) {
+        sampled++;
+        const j = <i32>rngNextInt(rng, <u32>nItems);
+        const yj = dot4(pu, Q + <usize>j * sv, kp) + load<f32>(B + (<usize>j << 2));
+        if (yj > yi - 1) {
+          if (hasEntry(indptr, indices, u, j)) continue;
+          let L = <f32>Math.log(Math.max(1.0, Math.floor(<f64>(nItems - 1) / <f64>sampled)));
+          if (L > 10) L = 10;
+          pairUpdate(P, Q, B, GP, GQ, GB, kp, u, i, j, L, lr, userAlpha, itemAlpha);
+          updates++;
+          break;
+        }
+      }
+    }
+  }
+  return updates;
+}
