@@ -13,7 +13,6 @@ interface Init {
 }
 
 interface Job {
-  id: number;
   moduleUrl: string;
   name: string;
   args: unknown;
@@ -35,9 +34,11 @@ parentPort?.on('message', async (job: Job) => {
   try {
     const task = await resolveTask(job.moduleUrl, job.name);
     const result = await task.fn(job.args, job.start, job.end, { ...base, rangeIndex: job.rangeIndex });
-    parentPort?.postMessage({ id: job.id, ok: true, result });
+    parentPort?.postMessage({ kind: 'result', ok: true, result });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    parentPort?.postMessage({ id: job.id, ok: false, error: { message: e.message, name: e.name, stack: e.stack } });
+    parentPort?.postMessage({ kind: 'result', ok: false, error: { message: e.message, name: e.name, stack: e.stack } });
   }
 });
+
+parentPort?.postMessage({ kind: 'ready' });

@@ -138,6 +138,8 @@ export interface WorkerPool {
   readonly size: number;
   /** Run `task` once per range; resolves to the results in range order. */
   run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]>;
+  /** Start every worker now (otherwise they start on first use); resolves when all are ready. */
+  warm(): Promise<void>;
 }
 
 function mainContext(rangeIndex: number): TaskContext {
@@ -147,6 +149,7 @@ function mainContext(rangeIndex: number): TaskContext {
 
 class InlinePool implements WorkerPool {
   readonly size = 1;
+  async warm(): Promise<void> {}
   async run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]> {
     const out: R[] = [];
     for (let i = 0; i < ranges.length; i++) out.push(await task.fn(args, ranges[i][0], ranges[i][1], mainContext(i)));
@@ -154,15 +157,20 @@ class InlinePool implements WorkerPool {
   }
 }
 
-interface Pending {
+interface Job {
+  task: Task<unknown, unknown>;
+  args: unknown;
+  range: Range;
+  rangeIndex: number;
+  run: { failed: boolean };
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
-  pending: Pending | null;
+  job: Job | null;
+  ready: Promise<void>;
 }
 
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
@@ -180,9 +188,17 @@ function workerEntry(): { filename: string | URL; eval: boolean } {
   return { filename: code, eval: true };
 }
 
+type WorkerMessage =
+  | { kind: 'ready' }
+  | { kind: 'result'; ok: boolean; result?: unknown; error?: { message: string; name: string; stack?: string } };
+
+/**
+ * Jobs wait in one queue and go to whichever worker is idle, so concurrent `run` calls (several
+ * models training in one process) share the workers safely.
+ */
 class ThreadPool implements WorkerPool {
   private slots: (Slot | null)[];
-  private nextId = 1;
+  private readonly queue: Job[] = [];
 
   constructor(readonly size: number) {
     this.slots = new Array(size).fill(null);
@@ -196,27 +212,38 @@ class ThreadPool implements WorkerPool {
       workerData: { module: rt?.module ?? null, memory: rt?.memory ?? null, threadId: index + 1 },
     });
     worker.unref();
-    const slot: Slot = { worker, busy: false, pending: null };
-    worker.on(
-      'message',
-      (msg: { ok: boolean; result?: unknown; error?: { message: string; name: string; stack?: string } }) => {
-        const p = slot.pending;
-        slot.pending = null;
-        if (!p) return;
-        if (msg.ok) p.resolve(msg.result);
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    const slot: Slot = { worker, job: null, ready };
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.kind === 'ready') {
+        markReady();
+        return;
+      }
+      const job = slot.job;
+      slot.job = null;
+      worker.unref();
+      if (job) {
+        if (msg.ok) job.resolve(msg.result);
         else {
           const err = new Error(msg.error?.message ?? 'worker task failed');
           err.name = msg.error?.name ?? 'Error';
           if (msg.error?.stack) err.stack = msg.error.stack;
-          p.reject(err);
+          job.reject(err);
         }
-      },
-    );
+      }
+      this.dispatch();
+    });
     const fail = (err: unknown): void => {
-      if (this.slots[index] === slot) this.slots[index] = null;
-      const p = slot.pending;
-      slot.pending = null;
-      p?.reject(err instanceof Error ? err : new Error(`pool worker exited: ${String(err)}`));
+      if (this.slots[index] !== slot) return;
+      this.slots[index] = null;
+      markReady();
+      const job = slot.job;
+      slot.job = null;
+      job?.reject(err instanceof Error ? err : new Error(`pool worker exited: ${String(err)}`));
+      this.dispatch();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`pool worker exited with code ${code}`)));
@@ -224,49 +251,63 @@ class ThreadPool implements WorkerPool {
     return slot;
   }
 
-  private exec(
-    index: number,
-    task: Task<unknown, unknown>,
-    args: unknown,
-    range: Range,
-    rangeIndex: number,
-  ): Promise<unknown> {
-    const slot = this.slots[index] ?? this.spawn(index);
-    slot.worker.ref();
-    return new Promise<unknown>((resolve, reject) => {
-      slot.pending = { resolve, reject };
+  private dispatch(): void {
+    for (let i = 0; i < this.size && this.queue.length > 0; i++) {
+      const slot = this.slots[i] ?? this.spawn(i);
+      if (slot.job) continue;
+      let job = this.queue.shift();
+      while (job?.run.failed) {
+        job.resolve(undefined); // a sibling failed: the run is already rejected, skip the rest
+        job = this.queue.shift();
+      }
+      if (!job) return;
+      slot.job = job;
+      slot.worker.ref();
       slot.worker.postMessage({
-        id: this.nextId++,
-        moduleUrl: task.moduleUrl,
-        name: task.name,
-        args,
-        start: range[0],
-        end: range[1],
-        rangeIndex,
+        moduleUrl: job.task.moduleUrl,
+        name: job.task.name,
+        args: job.args,
+        start: job.range[0],
+        end: job.range[1],
+        rangeIndex: job.rangeIndex,
       });
-    }).finally(() => slot.worker.unref());
+    }
   }
 
+  /**
+   * Resolves once every range has run. After a failure the remaining queued ranges are skipped, but
+   * the promise settles only when the ranges already running have finished too, so the caller may
+   * free the shared buffers as soon as it sees the error.
+   */
   async run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]> {
-    const results = new Array<R>(ranges.length);
-    let next = 0;
-    let failure: unknown = null;
-    const lane = async (index: number): Promise<void> => {
-      while (failure === null) {
-        const k = next++;
-        if (k >= ranges.length) return;
-        try {
-          results[k] = (await this.exec(index, task as Task<unknown, unknown>, args, ranges[k], k)) as R;
-        } catch (err) {
-          if (failure === null) failure = err;
-        }
-      }
-    };
-    const lanes: Promise<void>[] = [];
-    for (let i = 0; i < Math.min(this.size, ranges.length); i++) lanes.push(lane(i));
-    await Promise.all(lanes);
-    if (failure !== null) throw failure;
-    return results;
+    const state = { failed: false };
+    const results = ranges.map(
+      (range, rangeIndex) =>
+        new Promise<unknown>((resolve, reject) => {
+          this.queue.push({
+            task: task as Task<unknown, unknown>,
+            args,
+            range,
+            rangeIndex,
+            run: state,
+            resolve,
+            reject: (e) => {
+              state.failed = true;
+              reject(e);
+            },
+          });
+        }),
+    );
+    this.dispatch();
+    const settled = await Promise.allSettled(results);
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as R[];
+  }
+
+  async warm(): Promise<void> {
+    for (let i = 0; i < this.size; i++) if (!this.slots[i]) this.spawn(i);
+    await Promise.all(this.slots.map((s) => s?.ready));
   }
 
   async close(): Promise<void> {

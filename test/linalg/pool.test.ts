@@ -102,6 +102,21 @@ describe('worker pool', () => {
     releaseShared(x);
   });
 
+  it('serves concurrent runs from one pool and can be warmed up', async () => {
+    const pool = getPool(2);
+    await pool.warm();
+    const xs = [sharedF32(300), sharedF32(300), sharedF32(300)];
+    const ranges = rangesByCost(
+      Array.from({ length: 301 }, (_, i) => i),
+      6,
+    );
+    await Promise.all(xs.map((x, k) => pool.run(addToRange, { x, f: k + 1 }, ranges)));
+    xs.forEach((x, k) => {
+      expect(x.every((v) => v === k + 1)).toBe(true);
+      releaseShared(x);
+    });
+  });
+
   it('restarts workers after closePools', async () => {
     await closePools();
     const x = sharedF32(2);
