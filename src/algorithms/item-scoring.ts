@@ -29,10 +29,22 @@ function accumulate(
     return;
   }
   const { n, W } = weights;
-  for (let p = from; p < to; p++) {
-    const a = profileItems[p];
+  let p = from;
+  // Four rows of W per pass over acc: a quarter of the accumulator traffic.
+  for (; p + 3 < to; p += 4) {
+    const x0 = profileValues === undefined ? 1 : profileValues[p];
+    const x1 = profileValues === undefined ? 1 : profileValues[p + 1];
+    const x2 = profileValues === undefined ? 1 : profileValues[p + 2];
+    const x3 = profileValues === undefined ? 1 : profileValues[p + 3];
+    const b0 = profileItems[p] * n;
+    const b1 = profileItems[p + 1] * n;
+    const b2 = profileItems[p + 2] * n;
+    const b3 = profileItems[p + 3] * n;
+    for (let j = 0; j < n; j++) acc[j] += x0 * W[b0 + j] + x1 * W[b1 + j] + x2 * W[b2 + j] + x3 * W[b3 + j];
+  }
+  for (; p < to; p++) {
     const x = profileValues === undefined ? 1 : profileValues[p];
-    const base = a * n;
+    const base = profileItems[p] * n;
     for (let j = 0; j < n; j++) acc[j] += x * W[base + j];
   }
 }
