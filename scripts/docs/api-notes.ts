@@ -1,0 +1,64 @@
+/**
+ * Prose for the generated HTTP API reference: what each route does, and what each error code
+ * means. Keys must match the OpenAPI document exactly (`METHOD path`, and the `ErrorCode` enum);
+ * the generator fails on a missing or stale entry.
+ */
+export const ROUTE_NOTES: Readonly<Record<string, string>> = {
+  'POST /v1/recipes/{name}:recommend': [
+    'Top items for a user seen in training. Items the user interacted with are never returned.',
+    '`exclude_items` is applied after the top `limit` cut, so fewer than `limit` items may come back.',
+    'A user not seen in training gets 404 `UNKNOWN_USER`, or popular items when the recipe sets',
+    '`serving.unknown_user: popular`.',
+  ].join(' '),
+  'POST /v1/recipes/{name}:recommend-related': [
+    'Items related to `seed_items`, scored as for an anonymous user whose history is the seeds.',
+    'Unknown seeds are ignored; when none is known the answer is 404 `UNKNOWN_SEED_ITEMS`. Seeds are',
+    'never returned. At most `serving.max_history` seeds are accepted (422 above that).',
+  ].join(' '),
+  'POST /v1/recipes/{name}:batch-recommend': [
+    'Up to 256 `:recommend` requests in one call. Each element of `requests` is a `:recommend` body',
+    '(`user_id`, `limit`, `exclude_items`), validated and answered on its own; `results` has one entry per element, in order, with `status` `ok` or `error`. The call',
+    'answers 200 even when every element failed. The `limit`s of the processed elements may add up to',
+    'at most 5000; an element that would exceed it gets `VALIDATION_ERROR`. Metadata fields are joined',
+    'only with `include_metadata: true`.',
+  ].join(' '),
+  'POST /v1/recipes/{name}:batch-recommend-related': [
+    'Up to 256 `:recommend-related` requests in one call, with the same per-element results and limit',
+    'rule as `:batch-recommend`.',
+  ].join(' '),
+  'GET /v1/recipes': 'Every loaded recipe (recipes whose model failed to load are left out), sorted by name.',
+  'GET /v1/recipes/{segment}': [
+    'One recipe and the training summary of its loaded model. The path segment is the recipe name.',
+    'Answers 404 `RECIPE_NOT_FOUND`, 503 `RECIPE_UNAVAILABLE` when the recipe has no loaded model,',
+    '422 for a name that is not a valid recipe name, and 401 without a valid key.',
+  ].join(' '),
+  'GET /v1/health': [
+    'Readiness probe, unauthenticated. `ok` (200) when every registered recipe has a loaded model,',
+    'else `degraded` (503); also `degraded` while the models are still loading after start-up.',
+    '`/health` is an alias.',
+  ].join(' '),
+  'GET /v1/health/details': [
+    'Per-recipe state: `loaded`, and when known `trained_at`, `best_class`, the signing `kid` and the',
+    'last load `error`. `degraded` (503) when any recipe is not loaded or has an error (a recipe still',
+    'serving an older model after a failed reload counts). `/health/details` is an alias.',
+  ].join(' '),
+};
+
+export const ERROR_CODE_NOTES: Readonly<Record<string, string>> = {
+  RECIPE_NOT_FOUND: '404: no recipe of that name is registered.',
+  RECIPE_UNAVAILABLE: '503: the recipe is registered but its model is not loaded (see `/v1/health/details`).',
+  UNKNOWN_USER: '404 (or a batch element): the user was not seen in training.',
+  UNKNOWN_SEED_ITEMS: '404 (or a batch element): none of `seed_items` was seen in training.',
+  NO_CANDIDATES: '404 (or a batch element): the model produced no item for these seeds.',
+  VALIDATION_ERROR: '422 (or a batch element): the request does not match the schema; `errors` lists why.',
+  MISSING_API_KEY: '401: the `X-API-Key` header is absent.',
+  INVALID_API_KEY: '401: the key matches no configured key.',
+  INTERNAL_ERROR: '500 (or a batch element): an unexpected server error; the body carries `request_id` for the logs.',
+};
+
+/** Routes that exist but are left out of the OpenAPI document. */
+export const UNDOCUMENTED_ROUTES: readonly string[] = [
+  '`GET /v1/metrics`: Prometheus metrics, only when `RECOTEM_METRICS_ENABLED` is on; needs `X-API-Key` like the other routes.',
+  '`GET /health` and `GET /health/details`: aliases of the `/v1` health routes.',
+  '`GET /docs`, `/redoc`, `/openapi.json`: this document, only when `RECOTEM_ENV` is `development`, `dev` or `test`.',
+];
