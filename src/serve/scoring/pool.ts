@@ -8,8 +8,9 @@ import type { Worker } from 'node:worker_threads';
 import { ArtifactError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
-import type { ProfileJob, ProfileResult, ScoringExecutor } from './executor.js';
+import { type ProfileJob, type ProfileResult, runProfiles, type ScoringExecutor } from './executor.js';
 import { ModelLayoutError, type ServingModel } from './model.js';
+import { RankScratch, rankKnownUsers } from './rank.js';
 import type { TopK } from './topk.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './worker.js';
 
@@ -18,6 +19,13 @@ const WORKER_ENTRY = siblingModule(import.meta.url, 'worker');
 
 /** Batches smaller than this stay on one thread (messaging would cost more than it saves). */
 const MIN_USERS_PER_SPLIT = 16;
+
+/**
+ * Jobs that score at most this many (user, item) pairs run on the event loop: a thread round trip
+ * costs more than ranking one user over a catalogue of tens of thousands of items, and such a job
+ * blocks the loop for well under a millisecond. Batches and very large catalogues go to threads.
+ */
+export const DEFAULT_INLINE_MAX_SCORES = 65_536;
 
 interface Pending {
   resolve: (r: WorkerResponse) => void;
@@ -52,7 +60,12 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size: number) {
+  private readonly scratch = new RankScratch();
+
+  constructor(
+    readonly size: number,
+    private readonly inlineMaxScores = DEFAULT_INLINE_MAX_SCORES,
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
@@ -141,7 +154,10 @@ export class ThreadPoolExecutor implements ScoringExecutor {
     }
   }
 
-  async rankKnownUsers(key: string, _model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+  async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    if (users.length * model.nItems <= this.inlineMaxScores) {
+      return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
+    }
     return this.track(key, async () => {
       const parts = Math.min(this.slots.length, Math.floor(users.length / MIN_USERS_PER_SPLIT));
       if (parts <= 1) return this.known(this.leastBusy(), key, users, limits);
@@ -163,7 +179,8 @@ export class ThreadPoolExecutor implements ScoringExecutor {
     return reply.results ?? [];
   }
 
-  async rankProfiles(key: string, _model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
+  async rankProfiles(key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
+    if (profiles.length * model.nItems <= this.inlineMaxScores) return runProfiles(model, profiles);
     return this.track(key, async () => {
       const reply = await this.send(this.leastBusy(), (id) => ({ type: 'profiles', id, key, profiles: [...profiles] }));
       if (!reply.ok) throw revive(reply.error);
