@@ -101,6 +101,33 @@ export function isNullValue(v: CellValue | undefined): boolean {
   );
 }
 
+/** The rows `rows` of `col`, in that order, as a new column. */
+export function gatherColumn(col: Column, rows: Int32Array): Column {
+  const n = rows.length;
+  switch (col.encoding) {
+    case 'dict': {
+      const codes = new Int32Array(n);
+      for (let k = 0; k < n; k++) codes[k] = col.codes[rows[k]];
+      return { encoding: 'dict', type: col.type, codes, dictionary: col.dictionary };
+    }
+    case 'number': {
+      const values = new Float64Array(n);
+      for (let k = 0; k < n; k++) values[k] = col.values[rows[k]];
+      return { encoding: 'number', type: col.type, values };
+    }
+    case 'bool': {
+      const values = new Uint8Array(n);
+      for (let k = 0; k < n; k++) values[k] = col.values[rows[k]];
+      return { encoding: 'bool', type: 'bool', values };
+    }
+    case 'values': {
+      const values = new Array<CellValue>(n);
+      for (let k = 0; k < n; k++) values[k] = col.values[rows[k]];
+      return { encoding: 'values', type: col.type, values };
+    }
+  }
+}
+
 /** Columnar table; the single shape every data source returns. */
 export class InteractionTable {
   readonly rowCount: number;

@@ -137,6 +137,43 @@ export async function parseCsv(
   );
 }
 
+/** A nullstr no cell can equal: metadata CSVs keep every cell, empty ones as ''. */
+const NEVER_NULL = 'recotem:no-null-token:7f3c9b';
+
+/**
+ * Item-metadata CSVs (data-sources.md §9 step 3): every column as text, no missing-value detection
+ * (an empty cell is an empty string), no type inference.
+ */
+export async function parseCsvAsText(
+  session: DuckSession,
+  input: PreparedCsv,
+  opts: { delimiter: string; header: number },
+): Promise<InteractionTable> {
+  const scan = await readHeader(
+    input.file,
+    input.compression === 'gzip',
+    opts.delimiter,
+    opts.header,
+    headerDecoder(input.encoding),
+  );
+  if (!scan.fields) throw new CsvFormatError('No columns to parse from file');
+  const names = dedupeColumnNames(scan.fields);
+  const internal = names.map((_, i) => `c${i}`);
+  await session.run(
+    `CREATE TEMP TABLE raw AS SELECT * FROM read_csv(${quoteLiteral(input.file)}, auto_detect = false, header = false, ` +
+      `skip = ${scan.linesConsumed}, delim = ${quoteLiteral(opts.delimiter)}, quote = '"', escape = '"', ` +
+      `columns = {${internal.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ')}}, nullstr = ${quoteLiteral(NEVER_NULL)}, ` +
+      `null_padding = true, compression = ${quoteLiteral(input.compression)}, encoding = ${quoteLiteral(input.encoding)})`,
+  );
+  const rowCount = Number((await session.rows('SELECT count(*) FROM raw'))[0][0]);
+  const plans: ColumnPlan[] = internal.map((c) => ({ kind: 'dict', type: 'string', expr: colRef(c) }));
+  const columns = await materializeColumns(session, 'raw', plans, rowCount);
+  return new InteractionTable(
+    names.map((n, i) => [n, columns[i]] as const),
+    rowCount,
+  );
+}
+
 /** Where a column's values are checked: the raw table, or a table of its distinct texts. */
 interface ValueSource {
   table: string;
