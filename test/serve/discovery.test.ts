@@ -232,7 +232,7 @@ describe('OpenAPI and docs', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/recipes',
-        '/v1/recipes/{segment}',
+        '/v1/recipes/{name}',
         '/v1/health',
         '/v1/health/details',
         '/v1/recipes/{name}:recommend',

@@ -2,8 +2,9 @@
  * The data-layer pieces serve needs, loaded lazily so tests that inject their own never import
  * the data stack: the registry of source types (to parse recipes) and the item metadata reader.
  */
+import { loadItemMetadata, MetadataError } from '../../data/metadata.js';
 import { getSourceRegistry } from '../../data/sources/registry.js';
-import { ArtifactError } from '../../errors/index.js';
+import { ArtifactError, errorMessage } from '../../errors/index.js';
 import type { RecipeItemMetadata, SourceTypeLookup } from '../../recipe/types.js';
 import type { MetadataTable } from './metadata-index.js';
 
@@ -11,9 +12,17 @@ export async function serveSourceRegistry(): Promise<SourceTypeLookup> {
   return getSourceRegistry();
 }
 
+/** Read a recipe's item metadata (data-sources.md §9); any failure is a load failure of reason `metadata`. */
 export async function loadMetadataTable(meta: RecipeItemMetadata, recipeName: string): Promise<MetadataTable> {
-  throw new ArtifactError(
-    `item metadata loading is not available for recipe '${recipeName}' (${meta.type})`,
-    'metadata',
-  );
+  try {
+    const table = await loadItemMetadata(
+      { type: meta.type, path: meta.path, item_id_column: meta.item_id_column, sha256: meta.sha256 },
+      meta.fields,
+      { onFieldMissing: meta.on_field_missing, recipeName },
+    );
+    return { fields: table.fields, rows: table.toRowMap() };
+  } catch (err) {
+    if (err instanceof MetadataError) throw new ArtifactError(errorMessage(err), 'metadata', { cause: err });
+    throw err;
+  }
 }

@@ -123,7 +123,7 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
   );
 
   app.get(
-    '/v1/recipes/:segment',
+    '/v1/recipes/:name',
     {
       schema: {
         summary: 'Recipe detail',
@@ -132,7 +132,7 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
       },
     },
     async (request) => {
-      const name = (request.params as { segment: string }).segment;
+      const name = (request.params as { name: string }).name;
       if (!RECIPE_NAME_PATTERN.test(name)) {
         throw new RequestValidationError([
           {

@@ -31,7 +31,8 @@ import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, 
 
 const log = getLogger('recotem.serve.http');
 
-export const VERB_ROUTE = '/v1/recipes/:segment';
+/** The parameter holds the whole segment, verb included (e.g. `demo:recommend`). */
+export const VERB_ROUTE = '/v1/recipes/:name';
 
 const BODY_SCHEMAS = {
   recommend: RecommendRequest,
@@ -164,7 +165,7 @@ export const verbRoutes: FastifyPluginCallback<VerbRoutesOptions> = (app: Fastif
   const { ctx } = opts;
 
   app.addHook('onRequest', (request, reply, next) => {
-    const segment = (request.params as { segment?: string }).segment ?? '';
+    const segment = (request.params as { name?: string }).name ?? '';
     // A decoded %2F makes this a nested path, which no route serves.
     if (segment.includes('/')) return void sendNotFound(reply);
     const colon = segment.lastIndexOf(':');
