@@ -102,9 +102,9 @@ async function generate(dir: string, rows: number): Promise<{ csv: string; gz: s
   }
   if (batch.length) await flush();
   await Promise.all([
-    new Promise((r) => plain.end(r)),
-    new Promise((r) => {
-      gzOut.once('close', r);
+    new Promise<void>((r) => plain.end(() => r())),
+    new Promise<void>((r) => {
+      gzOut.once('close', () => r());
       gzip.end();
     }),
   ]);

@@ -194,7 +194,7 @@ async function allMatch(
 ): Promise<boolean[]> {
   const out = new Array<boolean>(srcs.length);
   const byTable = new Map<string, number[]>();
-  srcs.forEach((s, k) => byTable.set(s.table, [...(byTable.get(s.table) ?? []), k]));
+  for (let k = 0; k < srcs.length; k++) byTable.set(srcs[k].table, [...(byTable.get(srcs[k].table) ?? []), k]);
   for (const [table, ks] of byTable) {
     const exprs = ks.map((k) => `bool_and(${srcs[k].column} IS NULL OR (${pred(srcs[k].column)}))`);
     const from = limit === undefined ? table : `(SELECT * FROM ${table} LIMIT ${limit})`;

@@ -9,7 +9,6 @@ import type { ColumnType } from '../table.js';
 import { type ConnectSettings, readOnlyFailure, type SqlDriver, timeoutFailure } from './driver.js';
 import { queryParam } from './dsn.js';
 import type { BindValue } from './params.js';
-import type { RowSink } from './rows.js';
 
 type PgModule = typeof import('pg');
 

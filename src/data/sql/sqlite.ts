@@ -7,8 +7,6 @@ import { getLogger } from '../../log/index.js';
 import type { ColumnType } from '../table.js';
 import { type ConnectSettings, readOnlyFailure, type SqlDriver } from './driver.js';
 import { sqliteFile } from './dsn.js';
-import type { BindValue } from './params.js';
-import type { RowSink } from './rows.js';
 
 const log = getLogger('recotem.data.sql');
 
