@@ -93,8 +93,8 @@ async function generate(dir: string, rows: number): Promise<{ csv: string; gz: s
     batch = [];
     const a = plain.write(text);
     const b = gzip.write(text);
-    if (!a) await new Promise((r) => plain.once('drain', r));
-    if (!b) await new Promise((r) => gzip.once('drain', r));
+    if (!a) await new Promise<void>((r) => plain.once('drain', () => r()));
+    if (!b) await new Promise<void>((r) => gzip.once('drain', () => r()));
   };
   for (let k = 0; k < rows; k++) {
     batch.push(`${userIds[user()]},${itemIds[item()]},${t0 + k * 6 + Math.floor(rand() * 6)}`);
