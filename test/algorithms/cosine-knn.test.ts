@@ -59,6 +59,7 @@ describe('TopKSelector', () => {
       [5000, 40, 3],
       [300, 300, 4],
       [900, 1, 2],
+      [2000, 150, -1],
     ]) {
       const vals = new Float64Array(n);
       const cols = new Int32Array(n);
@@ -66,7 +67,9 @@ describe('TopKSelector', () => {
       for (let t = 0; t < n; t++) cols[t] = (t * 7919) % n;
       for (let c = 0; c < n; c++) {
         const x = r();
-        vals[c] = x < 0.1 ? 0 : levels >= 1000 ? x : Math.ceil(x * levels) - (x < 0.15 ? 10 : 0);
+        // levels = -1: mostly zeros (fewer non-zero candidates than k on the radix path).
+        if (levels < 0) vals[c] = x < 0.95 ? 0 : x;
+        else vals[c] = x < 0.1 ? 0 : levels >= 1000 ? x : Math.ceil(x * levels) - (x < 0.15 ? 10 : 0);
       }
       const outCols = new Int32Array(k);
       const outVals = new Float64Array(k);

@@ -5,7 +5,7 @@
  * enter is rejected with one comparison.
  */
 /** Buckets of the histogram selection, and the candidates-per-slot ratio from which it is used. */
-const HIST_BINS = 1024;
+const HIST_BINS = 2048;
 const HIST_MIN_RATIO = 8;
 
 export class TopKSelector {
@@ -15,6 +15,12 @@ export class TopKSelector {
   /** Current heap bound (≤ capacity): the histogram path fills only the slots it still needs. */
   private limit = 0;
   private readonly hist = new Int32Array(HIST_BINS);
+  private gatherVals = new Float64Array(0);
+  private gatherCols = new Int32Array(0);
+  private gatherKeys = new Uint32Array(0);
+  private pending = new Int32Array(0);
+  private readonly keyF32 = new Float32Array(1);
+  private readonly keyU32 = new Uint32Array(this.keyF32.buffer);
 
   constructor(readonly capacity: number) {
     this.heapCols = new Int32Array(Math.max(1, capacity));
@@ -36,9 +42,8 @@ export class TopKSelector {
   ): number {
     const k = this.capacity;
     if (k <= 0) return 0;
-    let nonZero = 0;
-    for (let t = 0; t < count; t++) if (vals[cols[t]] !== 0) nonZero++;
-    if (nonZero <= k) {
+    // Paths are chosen on the candidate count (zeros are rare and skipped by every path).
+    if (count <= k) {
       let w = outStart;
       for (let t = 0; t < count; t++) {
         const c = cols[t];
@@ -48,7 +53,7 @@ export class TopKSelector {
       for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
       return w - outStart;
     }
-    if (nonZero >= HIST_MIN_RATIO * k) return this.selectByHistogram(cols, count, vals, outCols, outVals, outStart);
+    if (count >= HIST_MIN_RATIO * k) return this.selectByHistogram(cols, count, vals, outCols, outVals, outStart);
     this.size = 0;
     this.limit = k;
     for (let t = 0; t < count; t++) {
@@ -65,9 +70,10 @@ export class TopKSelector {
   }
 
   /**
-   * Many candidates: bucket the values into a histogram over [min, max], keep every candidate above
-   * the bucket holding the k-th largest value, and settle that bucket alone with the heap. Three
-   * linear passes instead of a heap insertion for most of the large values.
+   * Many candidates: a two-level radix select on an order-preserving 32-bit key of each value
+   * (its float32 bit pattern, sign-adjusted). Level one buckets by the top 11 key bits, level two
+   * splits the boundary bucket by the next 11; everything above the final boundary is kept and only
+   * that last bucket goes through the heap, on exact values. Linear time for any value spread.
    */
   private selectByHistogram(
     cols: Int32Array,
@@ -78,35 +84,68 @@ export class TopKSelector {
     outStart: number,
   ): number {
     const k = this.capacity;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (let t = 0; t < count; t++) {
-      const v = vals[cols[t]];
-      if (v === 0) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+    if (this.gatherVals.length < count) {
+      this.gatherVals = new Float64Array(count);
+      this.gatherCols = new Int32Array(count);
+      this.gatherKeys = new Uint32Array(count);
+      this.pending = new Int32Array(count);
     }
+    const gv = this.gatherVals;
+    const gc = this.gatherCols;
+    const gk = this.gatherKeys;
     const hist = this.hist;
+    const f32 = this.keyF32;
+    const u32 = this.keyU32;
     hist.fill(0);
-    // Equal min and max (or a degenerate range) puts everything in one bucket: the heap decides.
-    const scale = hi > lo && Number.isFinite(hi - lo) ? (HIST_BINS - 1) / (hi - lo) : 0;
-    for (let t = 0; t < count; t++) {
-      const v = vals[cols[t]];
-      if (v !== 0) hist[Math.floor((v - lo) * scale)]++;
-    }
-    let boundary = HIST_BINS - 1;
-    let above = 0;
-    while (above + hist[boundary] < k) above += hist[boundary--];
-    let w = outStart;
-    this.size = 0;
-    this.limit = k - above;
+    // Pass 1: one gather from the scratch row, keys, level-one histogram.
+    let m = 0;
     for (let t = 0; t < count; t++) {
       const c = cols[t];
       const v = vals[c];
       if (v === 0) continue;
-      const bin = Math.floor((v - lo) * scale);
-      if (bin > boundary) outCols[w++] = c;
-      else if (bin === boundary) this.offer(c, v);
+      f32[0] = v;
+      const bits = u32[0];
+      const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+      gv[m] = v;
+      gc[m] = c;
+      gk[m++] = key;
+      hist[key >>> 21]++;
+    }
+    let w = outStart;
+    if (m <= k) {
+      // Mostly zeros: every non-zero candidate is kept.
+      for (let t = 0; t < m; t++) outCols[w++] = gc[t];
+      outCols.subarray(outStart, w).sort();
+      for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
+      return w - outStart;
+    }
+    let b1 = HIST_BINS - 1;
+    let kept = 0;
+    while (kept + hist[b1] < k) kept += hist[b1--];
+    // Pass 2: keep level-one winners, histogram the boundary bucket on the next bits.
+    let nPending = 0;
+    const pending = this.pending;
+    hist.fill(0);
+    for (let t = 0; t < m; t++) {
+      const hiBits = gk[t] >>> 21;
+      if (hiBits > b1) outCols[w++] = gc[t];
+      else if (hiBits === b1) {
+        pending[nPending++] = t;
+        hist[(gk[t] >>> 10) & 0x7ff]++;
+      }
+    }
+    let b2 = HIST_BINS - 1;
+    let above = 0;
+    const need = k - kept;
+    while (above + hist[b2] < need) above += hist[b2--];
+    // Pass 3: the boundary bucket's upper part is kept, its boundary sub-bucket settled exactly.
+    this.size = 0;
+    this.limit = need - above;
+    for (let q = 0; q < nPending; q++) {
+      const t = pending[q];
+      const lowBits = (gk[t] >>> 10) & 0x7ff;
+      if (lowBits > b2) outCols[w++] = gc[t];
+      else if (lowBits === b2) this.offer(gc[t], gv[t]);
     }
     for (let p = 0; p < this.size; p++) outCols[w++] = this.heapCols[p];
     outCols.subarray(outStart, w).sort();
