@@ -40,11 +40,12 @@ const app = await buildServer({
   recipesDir: process.env.RECIPES_DIR ?? '.',
   keyRing: BENCH_KEY_RING,
   sourceRegistry: lookup,
-  initialLoad: 'background',
+  initialLoad: 'deferred',
   watch: true,
 });
 const drain = new DrainController(app, 5);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 18080) });
 drain.install();
+void app.recotem.startLoading();
 process.stdout.write(`${JSON.stringify({ listening: Number(process.env.PORT ?? 18080), pid: process.pid })}\n`);
 process.exit(await drain.finished);

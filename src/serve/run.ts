@@ -5,7 +5,7 @@
  */
 
 import type { KeyRing, ServeConfig } from '../config/index.js';
-import { errorMessage } from '../errors/index.js';
+import { errorMessage, isFatalRuntimeError } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
 import { startBanners } from './runtime/banners.js';
 import { DrainController } from './runtime/drain.js';
@@ -64,7 +64,7 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
     settings,
     recipesDir: opts.recipesDir,
     keyRing: opts.keyRing,
-    initialLoad: 'background',
+    initialLoad: 'deferred',
     watch: true,
   });
   const drain = new DrainController(app, settings.drainSeconds);
@@ -88,7 +88,13 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
   });
   const banners = startBanners(settings);
   drain.install();
-  await app.recotem.ready;
+  try {
+    await app.recotem.startLoading();
+  } catch (err) {
+    if (isFatalRuntimeError(err)) throw err;
+    // A directory that vanished after the CLI checked it: keep serving (health reports it).
+    log.error('startup_load_failed', { error: errorMessage(err) });
+  }
   const exitCode = await drain.finished;
   banners.stop();
   return exitCode;

@@ -6,8 +6,6 @@
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../artifact/index.js';
-import { isFatalRuntimeError } from '../errors/index.js';
-import { getLogger } from '../log/index.js';
 import type { SourceTypeLookup } from '../recipe/types.js';
 import { buildApp } from './http/app.js';
 import type { ServerContext, ServerState } from './http/context.js';
@@ -20,8 +18,6 @@ import { ThreadPoolExecutor } from './scoring/pool.js';
 import { DEFAULT_SETTINGS, type ServeSettings } from './settings.js';
 import { RecipeSupervisor } from './watch/supervisor.js';
 import { ArtifactWatcher } from './watch/watcher.js';
-
-const log = getLogger('recotem.serve');
 
 export interface BuildServerOptions {
   settings?: Partial<ServeSettings>;
@@ -39,13 +35,14 @@ export interface BuildServerOptions {
   /** Where artifacts are decoded: a worker thread (default) or inline. */
   decodeMode?: DecodeMode;
   /**
-   * `await` (default): resolve after the initial artifact loads. `background`: resolve at once
-   * with `/v1/health` answering 503 until loading finished (the CLI listens meanwhile).
+   * `await` (default): resolve after the initial artifact loads. `deferred`: resolve at once and
+   * load when `app.recotem.startLoading()` is called; `/v1/health` answers 503 until loading
+   * finished (the CLI binds the port first, then loads).
    */
-  initialLoad?: 'await' | 'background';
+  initialLoad?: 'await' | 'deferred';
   /** Start the artifact watcher once loading finished (default false; the CLI turns it on). */
   watch?: boolean;
-  /** Request metrics (default: `settings.metricsEnabled`). */
+  /** Version in the OpenAPI document (default: the package version). */
   version?: string;
 }
 
@@ -58,8 +55,8 @@ export interface ServeRuntime {
   readonly supervisor: RecipeSupervisor | null;
   /** Null until started (after the initial load when `watch` is on). */
   watcher: ArtifactWatcher | null;
-  /** Settles when the initial artifact loads finished. */
-  readonly ready: Promise<void>;
+  /** Starts the initial load (once) and settles when it finished; later calls return the same promise. */
+  startLoading(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -138,25 +135,24 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
     state,
     supervisor,
     watcher: null,
-    ready: Promise.resolve(),
+    startLoading: () => loading,
   };
+  const loading: Promise<void> = Promise.resolve();
   const sup = supervisor;
   if (sup !== null) {
-    const loading = (async () => {
-      await sup.initialLoad();
-      state.startupComplete = true;
-      if (opts.watch) {
-        runtime.watcher = new ArtifactWatcher(sup, settings.watchIntervalSeconds);
-        await runtime.watcher.start();
-      }
-    })();
-    (runtime as { ready: Promise<void> }).ready = loading;
-    if ((opts.initialLoad ?? 'await') === 'await') await loading;
-    else
-      loading.catch((err) => {
-        if (isFatalRuntimeError(err)) throw err;
-        log.error('startup_load_failed', { error: err instanceof Error ? err.message : String(err) });
-      });
+    let started: Promise<void> | null = null;
+    runtime.startLoading = () => {
+      started ??= (async () => {
+        await sup.initialLoad();
+        state.startupComplete = true;
+        if (opts.watch) {
+          runtime.watcher = new ArtifactWatcher(sup, settings.watchIntervalSeconds);
+          await runtime.watcher.start();
+        }
+      })();
+      return started;
+    };
+    if ((opts.initialLoad ?? 'await') === 'await') await runtime.startLoading();
   }
   app.decorate('recotem', runtime);
   app.addHook('onClose', async () => {
