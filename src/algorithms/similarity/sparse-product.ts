@@ -68,7 +68,7 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
   const mark = new Int32Array(nCols).fill(-1);
   const selector = new TopKSelector(topK);
 
-  let capacity = Math.max(16, Math.min(rows.length * topK, 1 << 22));
+  let capacity = Math.max(16, Math.min(rows.length * topK, 1 << 16));
   let cols = new Int32Array(capacity);
   let vals = new Float32Array(capacity);
   const counts = new Int32Array(rows.length);
