@@ -1,8 +1,8 @@
 /**
- * Inverse of a dense symmetric positive-definite matrix through its Cholesky factor, in float64,
- * row-major. Every step is arranged as dot products of contiguous row segments, four rows at a
- * time, so one load of a shared row feeds four accumulators:
- *   1. G = L·Lᵀ (row-oriented Cholesky),
+ * Unblocked inverse of a small dense symmetric positive-definite matrix through its Cholesky
+ * factor, in float64, row-major, in place (used directly below ~160 rows and for the pivot blocks
+ * of the blocked sweep in ./spd-sweep.ts). Every step is a dot product of contiguous row segments:
+ *   1. G = L·Lᵀ (row-oriented Cholesky, four rows finished together),
  *   2. T = L⁻ᵀ, row a of T = column a of L⁻¹ (forward substitution per column),
  *   3. G⁻¹ = L⁻ᵀ·L⁻¹, entry (a,b) = T[a,:]·T[b,:].
  */
