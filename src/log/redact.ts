@@ -87,11 +87,22 @@ function asBytes(value: object): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * Fields that by name hold a public content digest (never key material). Their value is kept when
+ * it is exactly a digest, so operators can correlate recipe hashes and model versions in logs.
+ */
+const DIGEST_FIELDS = new Set(['recipe_hash', 'model_version', 'previous_model_version', 'config_digest', 'sha256']);
+const DIGEST_VALUE = /^(?:sha256:)?[0-9a-f]{64}$/;
+
 function redactObjectEntries(entries: Iterable<[string, unknown]>, depth: number, ancestors: Set<object>) {
   const out: Record<string, unknown> = {};
   for (const [key, val] of entries) {
     if (isSensitiveFieldName(key)) {
       out[key] = REDACTED;
+      continue;
+    }
+    if (typeof val === 'string' && DIGEST_FIELDS.has(key.toLowerCase()) && DIGEST_VALUE.test(val)) {
+      out[key] = val;
       continue;
     }
     const red = redactAny(val, depth + 1, ancestors);

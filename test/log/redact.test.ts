@@ -272,3 +272,17 @@ describe('event names', () => {
     expect(redactRecord({ event: `x ${secret}` }).event).toBe('x [REDACTED-HEX64]');
   });
 });
+
+describe('digest fields', () => {
+  const digest = 'ab'.repeat(32);
+  it('keeps recipe hashes and model versions readable', () => {
+    const out = redactRecord({ event: 'x', recipe_hash: digest, model_version: `sha256:${digest}` });
+    expect(out.recipe_hash).toBe(digest);
+    expect(out.model_version).toBe(`sha256:${digest}`);
+  });
+  it('still scrubs the same value under any other name, or anything more than a digest there', () => {
+    const out = redactRecord({ event: 'x', note: digest, recipe_hash: `${digest} extra` });
+    expect(out.note).toBe('[REDACTED-HEX64]');
+    expect(out.recipe_hash).toBe('[REDACTED-HEX64] extra');
+  });
+});
