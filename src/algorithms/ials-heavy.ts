@@ -13,7 +13,7 @@ import { type Range, rangesByCost, rowCostPrefix, type WorkerPool } from '../lin
 import { releaseShared, sharedF32, sharedI32, sharedU8 } from '../linalg/resident.js';
 
 /** Entries per sweep range (independent of the thread count). */
-const SWEEP_ENTRIES = 1 << 16;
+const SWEEP_ENTRIES = 1 << 18;
 const TOL = 1e-20;
 
 export class HeavyRows {
@@ -95,6 +95,11 @@ export class HeavyRows {
     return this.rows.length;
   }
 
+  /** Rough flop count of one sweep (to pick inline or parallel execution). */
+  get sweepFlops(): number {
+    return this.hidx.length * 4 * this.kp;
+  }
+
   /** Sum of the per-range slots (active rows only) added into `dst`. */
   private addSlots(dst: Float32Array): void {
     const size = this.rows.length * this.kp;
@@ -136,7 +141,8 @@ export class HeavyRows {
     pool: WorkerPool,
     target: Float32Array,
     other: Float32Array,
-    diag: Float32Array,
+    dense: Float32Array,
+    full: boolean,
     p: { reg: number; regBase: number; nu: number; maxSteps: number },
     resident: boolean,
   ): Promise<void> {
@@ -145,9 +151,19 @@ export class HeavyRows {
     const { kp, X, R, P, AP, active } = this;
     const lam = Float64Array.from(this.counts, (c) => p.reg * (p.regBase + c) ** p.nu);
     for (let h = 0; h < H; h++) X.set(target.subarray(this.rows[h] * kp, this.rows[h] * kp + kp), h * kp);
+    // (D + λ_h I)·v for row h, D diagonal or full
+    const applyDense = (v: Float32Array, h: number, out: Float32Array, sign: number): void => {
+      const o = h * kp;
+      for (let c = 0; c < kp; c++) {
+        let s = lam[h] * v[o + c];
+        if (full) for (let j = 0; j < kp; j++) s += dense[c * kp + j] * v[o + j];
+        else s += dense[c] * v[o + c];
+        out[o + c] = sign * s;
+      }
+    };
     // r = b − M x
     active.fill(1);
-    for (let h = 0; h < H; h++) for (let t = 0; t < kp; t++) R[h * kp + t] = -(diag[t] + lam[h]) * X[h * kp + t];
+    for (let h = 0; h < H; h++) applyDense(X, h, R, -1);
     await this.sweep(pool, other, X, 1, -1, resident);
     this.addSlots(R);
     P.set(R);
@@ -160,10 +176,7 @@ export class HeavyRows {
     }
     for (let step = 0; step < p.maxSteps; step++) {
       if (!active.subarray(0, H).some((a) => a !== 0)) break;
-      for (let h = 0; h < H; h++) {
-        if (!active[h]) continue;
-        for (let t = 0; t < kp; t++) AP[h * kp + t] = (diag[t] + lam[h]) * P[h * kp + t];
-      }
+      for (let h = 0; h < H; h++) if (active[h]) applyDense(P, h, AP, 1);
       await this.sweep(pool, other, P, 0, 1, resident);
       this.addSlots(AP);
       for (let h = 0; h < H; h++) {

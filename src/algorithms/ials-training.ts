@@ -1,10 +1,10 @@
 /**
  * The training state of IALS (training.md §2.8): the interaction matrix and its transpose, both
- * factor matrices, the diagonal of α₀·VᵀV and per-range scratch, all in shared memory so the pool's
- * workers solve rows in place. One epoch = all users (items fixed), then all items (users fixed).
- * Before each half-epoch both factor matrices are rotated into the eigenbasis of the fixed side's
- * Gram matrix; scores and CG iterates are invariant under that rotation, and the K × K term of
- * every CG product becomes a diagonal.
+ * factor matrices, α₀·VᵀV and per-range scratch, all in shared memory so the pool's workers solve
+ * rows in place. One epoch = all users (items fixed), then all items (users fixed). Before a
+ * half-epoch with many rows to solve, both factor matrices are rotated into the eigenbasis of the
+ * fixed side's Gram matrix: scores and CG iterates are invariant under that rotation, and the K × K
+ * term of every CG product becomes a diagonal. Small steps run on the calling thread.
  */
 import { TrainingError } from '../errors/index.js';
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
@@ -57,8 +57,12 @@ interface Side {
   /** λ base: α₀ × (number of rows on the other side) */
   regBase: number;
   solveRanges: Range[];
+  /** rough flop count of one light-row solve pass (to pick inline or parallel execution) */
+  solveFlops: number;
   gramRanges: Range[];
   heavy: HeavyRows;
+  /** solve this side in the eigenbasis of the other side's Gram matrix (diagonal A) */
+  rotate: boolean;
 }
 
 /** Confidence values c = X (or ln(1 + X/ε)) in shared memory. */
@@ -78,19 +82,26 @@ export function initFactors(rows: number, k: number, kp: number, std: number, se
   return F;
 }
 
+/** Below this many flops a parallel step runs on the calling thread: a worker round trip costs more. */
+const INLINE_FLOPS = 2e7;
+/** Flops of a register-tiled rotation relative to the same count in K × K matrix-vector products. */
+const ROTATION_EFFICIENCY = 3;
+
 export class IalsTraining {
   readonly pool: WorkerPool;
   readonly U: Float32Array;
   readonly V: Float32Array;
   private readonly users: Side;
   private readonly items: Side;
-  private readonly diag: Float32Array;
+  /** α₀·VᵀV of the side being solved: its diagonal (rotated sides) or the full kp × kp matrix */
+  private readonly dense: Float32Array;
   private readonly rotation: Float32Array;
   private readonly rotateRanges: Range[];
   private readonly rotateScratch: Float32Array;
   private readonly gramSlots: Float64Array;
   private readonly scratch: Float32Array;
   private readonly resident: boolean;
+  private readonly inline = getPool(1);
   private readonly owned: (Float32Array | Float64Array | Int32Array)[] = [];
 
   constructor(
@@ -106,17 +117,21 @@ export class IalsTraining {
     this.V = initFactors(X.cols, cfg.k, kp, cfg.initStd, cfg.seed);
     this.resident = isResident(this.U);
     const parts = this.pool.size * RANGES_PER_THREAD;
-    // Per-row cost in units of one stored entry: the dense K × K products against the entries'
-    // 4·K-flop updates, per CG matrix product.
-    const perRow = kp / 2 + 2;
     const heavyThreshold = Math.floor(HEAVY_ROW_BYTES / (4 * kp));
     const side = (M: CsrMatrix, MT: CsrMatrix, target: Float32Array, other: Float32Array, otherRows: number): Side => {
       const indptr = toShared(M.indptr);
       const indices = toShared(M.indices);
       const conf = confidences(M.data, cfg);
       this.owned.push(indptr, indices, conf);
-      const confT = Float32Array.from(MT.data, (v) => (cfg.confidence === 'log' ? Math.log1p(v / cfg.epsilon) : v));
+      const confT = Float32Array.from(MT.data);
+      if (cfg.confidence === 'log')
+        for (let q = 0; q < confT.length; q++) confT[q] = Math.log1p(confT[q] / cfg.epsilon);
       const heavy = new HeavyRows(M, MT, confT, heavyThreshold, kp);
+      // Rotating both matrices into the eigenbasis costs (rows + otherRows)·K² multiply-adds in a
+      // fast tiled kernel; keeping A = α₀VᵀV full costs 4·rows·K² in matrix-vector products.
+      const rotate = cfg.alpha0 !== 0 && M.rows + otherRows < 4 * ROTATION_EFFICIENCY * M.rows;
+      // per-row cost in units of one stored entry (a 4·K-flop update per CG product)
+      const perRow = rotate || cfg.alpha0 === 0 ? 2 : kp / 2 + 2;
       // heavy rows are solved by the sweep: they cost the light-row solver nothing
       const cost = new Float64Array(M.rows + 1);
       for (let r = 0; r < M.rows; r++) {
@@ -131,21 +146,28 @@ export class IalsTraining {
         otherRows,
         regBase: cfg.alpha0 * otherRows,
         solveRanges: rangesByCost(cost, parts),
+        solveFlops: cost[M.rows] * 4 * (cfg.maxCgSteps + 1) * kp,
         gramRanges: fixedRanges(otherRows, GRAM_ROWS),
         heavy,
+        rotate,
       };
     };
     this.users = side(X, XT, this.U, this.V, X.cols);
     this.items = side(XT, X, this.V, this.U, X.rows);
     const maxGramSlots = Math.max(this.users.gramRanges.length, this.items.gramRanges.length, 1);
-    this.diag = sharedF32(kp);
+    this.dense = sharedF32(kp * kp);
     this.rotation = sharedF32(cfg.k * kp);
     this.rotateRanges = fixedRanges(X.rows + X.cols, ROTATE_ROWS);
     this.rotateScratch = sharedF32(Math.max(1, this.rotateRanges.length) * 4 * kp);
     this.gramSlots = sharedF64(maxGramSlots * kp * kp);
     const maxSolve = Math.max(this.users.solveRanges.length, this.items.solveRanges.length, 1);
     this.scratch = sharedF32(maxSolve * 3 * kp);
-    this.owned.push(this.U, this.V, this.diag, this.rotation, this.rotateScratch, this.gramSlots, this.scratch);
+    this.owned.push(this.U, this.V, this.dense, this.rotation, this.rotateScratch, this.gramSlots, this.scratch);
+  }
+
+  /** The worker pool for a step of `flops` work, or the calling thread for small steps. */
+  private poolFor(flops: number): WorkerPool {
+    return flops < INLINE_FLOPS ? this.inline : this.pool;
   }
 
   async runEpoch(): Promise<void> {
@@ -155,8 +177,8 @@ export class IalsTraining {
 
   private async updateSide(s: Side): Promise<void> {
     const { kp, cfg } = this;
-    if (cfg.alpha0 !== 0) await this.diagonalize(s);
-    else this.diag.fill(0);
+    if (cfg.alpha0 === 0) this.dense.fill(0);
+    else await this.prepareDense(s);
     const args: IalsSideArgs = {
       indptr: s.indptr,
       indices: s.indices,
@@ -164,7 +186,8 @@ export class IalsTraining {
       target: s.target,
       other: s.other,
       kp,
-      diag: this.diag,
+      dense: this.dense,
+      full: cfg.alpha0 !== 0 && !s.rotate,
       reg: cfg.reg,
       regBase: s.regBase,
       nu: cfg.nu,
@@ -173,44 +196,58 @@ export class IalsTraining {
       skip: s.heavy.count > 0 ? s.heavy.mask : null,
       resident: this.resident,
     };
-    await s.heavy.solve(this.pool, s.target, s.other, this.diag, args, this.resident);
-    const status = await this.pool.run(ialsSolveRows, args, s.solveRanges);
+    await s.heavy.solve(
+      this.poolFor(s.heavy.sweepFlops),
+      s.target,
+      s.other,
+      this.dense,
+      args.full,
+      args,
+      this.resident,
+    );
+    const status = await this.poolFor(s.solveFlops).run(ialsSolveRows, args, s.solveRanges);
     if (status.some((v) => v !== 0)) {
       throw new TrainingError('Conjugate-gradient solver encountered a singular system.', 'cg_singular_system');
     }
   }
 
   /**
-   * Rotate both factor matrices into the eigenbasis of the fixed side's Gram matrix VᵀV = QΛQᵀ
-   * (U ← UQ, V ← VQ keeps every score U·Vᵀ), so that α₀·VᵀV becomes diag(α₀Λ).
+   * A = α₀·VᵀV for the side about to be solved. On a rotating side, both factor matrices are
+   * rotated into the eigenbasis VᵀV = QΛQᵀ (U ← UQ, V ← VQ keeps every score U·Vᵀ), so that A
+   * becomes diag(α₀Λ); otherwise A is kept as the full matrix.
    */
-  private async diagonalize(s: Side): Promise<void> {
+  private async prepareDense(s: Side): Promise<void> {
     const { kp, cfg } = this;
     const k = cfg.k;
     const kk = kp * kp;
     const gArgs: GramArgs = { factors: s.other, kp, out: this.gramSlots, resident: this.resident };
-    await this.pool.run(factorGramRows, gArgs, s.gramRanges);
+    await this.poolFor(s.otherRows * kk * 2).run(factorGramRows, gArgs, s.gramRanges);
     const G = new Float64Array(k * k);
     for (let g = 0; g < s.gramRanges.length; g++) {
       const off = g * kk;
       for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) G[i * k + j] += this.gramSlots[off + i * kp + j];
     }
+    this.dense.fill(0);
+    if (!s.rotate) {
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) this.dense[i * kp + j] = cfg.alpha0 * G[i * k + j];
+      return;
+    }
     const { values, vectors } = symmetricEigen(G, k);
     // Q[t, c] = component t of eigenvector c
     this.rotation.fill(0);
     for (let c = 0; c < k; c++) for (let t = 0; t < k; t++) this.rotation[t * kp + c] = vectors[c * k + t];
+    const rows = [this.U.length / kp, this.V.length / kp];
     const rArgs: RotateArgs = {
       matrices: [this.U, this.V],
-      rows: [this.U.length / kp, this.V.length / kp],
+      rows,
       kp,
       k,
       Q: this.rotation,
       scratch: this.rotateScratch,
       resident: this.resident,
     };
-    await this.pool.run(rotateRows, rArgs, this.rotateRanges);
-    this.diag.fill(0);
-    for (let c = 0; c < k; c++) this.diag[c] = cfg.alpha0 * Math.max(values[c], 0);
+    await this.poolFor((rows[0] + rows[1]) * k * kp * 2).run(rotateRows, rArgs, this.rotateRanges);
+    for (let c = 0; c < k; c++) this.dense[c] = cfg.alpha0 * Math.max(values[c], 0);
   }
 
   /** Plain (non-shared) copies of the factors, then release every shared buffer. */

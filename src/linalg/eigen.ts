@@ -114,12 +114,13 @@ function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, W: Float64Ar
     // Wilkinson shift from the trailing 2 × 2 block
     const dd = (d[hi - 1] - d[hi]) / 2;
     const b = e[hi - 1];
-    const denom = dd + (dd >= 0 ? 1 : -1) * Math.hypot(dd, b);
+    const denom = dd + (dd >= 0 ? 1 : -1) * Math.sqrt(dd * dd + b * b);
     const mu = denom === 0 ? d[hi] : d[hi] - (b * b) / denom;
     let x = d[lo] - mu;
     let z = e[lo];
     for (let k = lo; k < hi; k++) {
-      const r = Math.hypot(x, z);
+      // Gram-type matrices stay far from overflow, so the plain root is safe (Math.hypot is slow)
+      const r = Math.sqrt(x * x + z * z);
       const c = r === 0 ? 1 : x / r;
       const s = r === 0 ? 0 : z / r;
       if (k > lo) e[k - 1] = r;

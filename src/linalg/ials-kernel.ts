@@ -2,9 +2,10 @@
  * The IALS row solver (training.md §2.8): for each row r of one side, at most `maxSteps`
  * conjugate-gradient iterations on
  *   (D + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i,   λ_r = reg·(regBase + nnz_r)^nu,
- * warm-started from the current row. D = α₀·VᵀV expressed in its own eigenbasis, i.e. diagonal:
- * the trainer keeps both factor matrices rotated into that basis (`rotateRows`), which leaves the
- * CG iterates unchanged up to the rotation and turns each K × K product into K multiplications.
+ * warm-started from the current row, with D = α₀·VᵀV either as a full K × K matrix or, when the
+ * trainer has rotated both factor matrices into the eigenbasis of VᵀV (`rotateRows`), as its
+ * diagonal; the rotation leaves the CG iterates unchanged up to the rotation and turns each K × K
+ * product into K multiplications.
  * Factor rows have stride kp (a multiple of 4, zero padded). This file holds the TypeScript twins
  * of the WebAssembly kernels and the pool tasks that run either over a row range.
  */
@@ -19,8 +20,9 @@ export interface IalsSideArgs {
   target: Float32Array;
   other: Float32Array;
   kp: number;
-  /** the diagonal of α₀·VᵀV in the current basis (kp floats, padding zero) */
-  diag: Float32Array;
+  /** α₀·VᵀV: its diagonal (kp floats) when `full` is false, else the kp × kp matrix; padding zero */
+  dense: Float32Array;
+  full: boolean;
   reg: number;
   regBase: number;
   nu: number;
@@ -35,12 +37,12 @@ export interface IalsSideArgs {
 
 /** Returns 0 or (row + 1) of the first row whose system was singular. */
 export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number): number {
-  const { indptr, indices, conf, target, other, kp, diag, reg, regBase, nu, maxSteps, skip } = a;
+  const { indptr, indices, conf, target, other, kp, dense, full, reg, regBase, nu, maxSteps, skip } = a;
   const r = new Float64Array(kp);
   const p = new Float64Array(kp);
   const ap = new Float64Array(kp);
   const x = new Float64Array(kp);
-  // out = sign·(D + λ)v + Σ c (beta + gamma·(v_i·v)) v_i
+  // out = sign·(D + λI)v + Σ c (beta + gamma·(v_i·v)) v_i
   const applyM = (
     v: Float64Array,
     out: Float64Array,
@@ -51,7 +53,15 @@ export function ialsCgRowsTs(a: IalsSideArgs, rowStart: number, rowEnd: number):
     gamma: number,
     sign: number,
   ): void => {
-    for (let c = 0; c < kp; c++) out[c] = sign * (diag[c] + lam) * v[c];
+    if (full) {
+      for (let c = 0; c < kp; c++) {
+        let s = lam * v[c];
+        for (let j = 0; j < kp; j++) s += dense[c * kp + j] * v[j];
+        out[c] = sign * s;
+      }
+    } else {
+      for (let c = 0; c < kp; c++) out[c] = sign * (dense[c] + lam) * v[c];
+    }
     for (let q = p0; q < p1; q++) {
       const off = indices[q] * kp;
       let d = 0;
@@ -131,7 +141,8 @@ export const ialsSolveRows = defineTask(
         a.target.byteOffset,
         a.other.byteOffset,
         a.kp,
-        a.diag.byteOffset,
+        a.dense.byteOffset,
+        a.full ? 1 : 0,
         start,
         end,
         a.reg,

@@ -85,9 +85,10 @@ export class Rng {
     let u: number;
     let v: number;
     let s: number;
+    // 32-bit uniforms are plenty for a normal sample and take half the generator steps
     do {
-      u = this.nextFloat() * 2 - 1;
-      v = this.nextFloat() * 2 - 1;
+      u = this.nextU32() * 4.656612873077393e-10 - 1;
+      v = this.nextU32() * 4.656612873077393e-10 - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);

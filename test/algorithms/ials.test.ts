@@ -162,6 +162,23 @@ describe('IALSRecommender', () => {
     expect(worst).toBeLessThan(2e-4);
   });
 
+  it('a side with few rows keeps A = α₀VᵀV full and matches the naive algorithm too', async () => {
+    // 12 users against 150 items: the user side is solved with the full K × K matrix
+    const X = tasteMatrix(12, 150, 11);
+    const model = new IALSRecommender(X, { ...params, train_epochs: 2 });
+    await model.fit({ threads: 1 });
+    const ref = naiveIals(X, naiveParams, 2);
+    const got = allScores(model);
+    let worst = 0;
+    for (let u = 0; u < X.rows; u++)
+      for (let i = 0; i < X.cols; i++) {
+        let s = 0;
+        for (let t = 0; t < 6; t++) s += ref.U[u * 6 + t] * ref.V[i * 6 + t];
+        worst = Math.max(worst, Math.abs(got[u * X.cols + i] - s));
+      }
+    expect(worst).toBeLessThan(2e-4);
+  });
+
   it('heavy rows (solved in the lockstep sweep) follow the same algorithm, over several epochs', async () => {
     // 1100 users all holding the last item: with K = 64 that item's row exceeds the heavy threshold
     const X = tasteMatrix(1100, 24, 2, true);

@@ -124,11 +124,18 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
     expectClose(O2, O1, 1e-12);
   });
 
-  it('ials_cg_rows matches the TypeScript row solver (with a skip mask)', () => {
+  it('ials_cg_rows matches the TypeScript row solver (diagonal and full A, skip mask)', () => {
     const rng = new Rng(5);
     const nRows = 40;
     const nOther = 60;
-    for (const kp of [4, 16, 20]) {
+    for (const [kp, full] of [
+      [4, false],
+      [16, false],
+      [20, false],
+      [4, true],
+      [20, true],
+      [36, true],
+    ] as const) {
       const r: number[] = [];
       const c: number[] = [];
       for (let t = 0; t < 400; t++) {
@@ -139,7 +146,15 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
       c.push(0);
       const X = csrFromCoo(nRows, nOther, r, c);
       const other = randF32(rng, nOther * kp).map((v) => v * 0.3);
-      const diag = Float32Array.from({ length: kp }, (_, i) => 0.5 + i * 0.01);
+      let dense: Float32Array;
+      if (full) {
+        // A = 0.1·OᵀO, symmetric positive semi-definite
+        const G = new Float64Array(kp * kp);
+        twin.gram(other, kp, kp, 0, nOther, G);
+        dense = Float32Array.from(G, (v) => 0.1 * v);
+      } else {
+        dense = Float32Array.from({ length: kp }, (_, i) => 0.5 + i * 0.01);
+      }
       const target = randF32(rng, nRows * kp).map((v) => v * 0.1);
       const skip = new Uint8Array(nRows);
       skip[3] = 1;
@@ -152,7 +167,8 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         conf: X.data,
         target: Float32Array.from(target),
         other,
-        diag,
+        dense,
+        full,
         scratch: null,
         skip,
         resident: false,
@@ -170,7 +186,7 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         conf: toShared(X.data),
         target: toShared(target),
         other: toShared(other),
-        diag: toShared(diag),
+        dense: toShared(dense),
         skip: toShared(skip),
       };
       expect(isResident(w.target)).toBe(true);
@@ -181,7 +197,8 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
         w.target.byteOffset,
         w.other.byteOffset,
         kp,
-        w.diag.byteOffset,
+        w.dense.byteOffset,
+        full ? 1 : 0,
         0,
         nRows,
         base.reg,
@@ -207,7 +224,7 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
       conf: toShared(Float32Array.from([-1])), // negative confidence makes M indefinite
       target: toShared(Float32Array.from([0, 0, 0, 0, 0.1, 0.1, 0.1, 0.1])),
       other: toShared(Float32Array.from([1, 1, 1, 1])),
-      diag: toShared(new Float32Array(4)),
+      dense: toShared(new Float32Array(4)),
     };
     const scratch = sharedF32(3 * kp);
     const status = rt!.exports.ials_cg_rows(
@@ -217,7 +234,8 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
       w.target.byteOffset,
       w.other.byteOffset,
       kp,
-      w.diag.byteOffset,
+      w.dense.byteOffset,
+      0,
       0,
       2,
       0,
@@ -235,7 +253,8 @@ describe('WebAssembly kernels against their TypeScript twins', () => {
       target: new Float32Array(8).fill(0.1),
       other: Float32Array.from([1, 1, 1, 1]),
       kp,
-      diag: new Float32Array(4),
+      dense: new Float32Array(4),
+      full: false,
       reg: 0,
       regBase: 0,
       nu: 1,

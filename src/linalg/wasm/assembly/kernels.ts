@@ -215,9 +215,9 @@ function addTile(
 // ---------------------------------------------------------------------------------------------
 // IALS: conjugate-gradient solve of one side (training.md §2.8)
 //
-// The factors are kept in the eigenbasis of the fixed side's Gram matrix, so the dense term
-// α₀·VᵀV of every CG matrix product is the diagonal `diag` (an orthogonal change of basis leaves
-// CG's iterates, inner products and stopping rule unchanged).
+// The dense term A = α₀·VᵀV of every CG matrix product is either a full K × K matrix, or — when the
+// trainer has rotated both factor matrices into the eigenbasis of VᵀV — the diagonal `diag` (an
+// orthogonal change of basis leaves CG's iterates, inner products and stopping rule unchanged).
 
 /** out = sign·(diag + lam)∘x */
 @inline function diagApply(diag: usize, kp: i32, lam: f32, x: usize, out: usize, sign: f32): void {
@@ -226,6 +226,44 @@ function addTile(
   for (let t: i32 = 0; t < kp; t += 4) {
     const o = <usize>t << 2;
     v128.store(out + o, f32x4.mul(vs, f32x4.mul(f32x4.add(v128.load(diag + o), vl), v128.load(x + o))));
+  }
+}
+
+/** out = sign·(A + lam·I)·x for the symmetric float32 K × K matrix A (K = kp, multiple of 4). */
+function denseApply(A: usize, kp: i32, lam: f32, x: usize, out: usize, sign: f32): void {
+  const sk = <usize>kp << 2;
+  let c: i32 = 0;
+  for (; c + 16 <= kp; c += 16) {
+    const co = <usize>c << 2;
+    let y0 = f32x4.splat(0), y1 = f32x4.splat(0), y2 = f32x4.splat(0), y3 = f32x4.splat(0);
+    for (let j: i32 = 0; j < kp; j++) {
+      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
+      const row = A + <usize>j * sk + co; // A[j, c..c+15] = A[c..c+15, j]
+      y0 = f32x4.add(y0, f32x4.mul(v128.load(row), xj));
+      y1 = f32x4.add(y1, f32x4.mul(v128.load(row, 16), xj));
+      y2 = f32x4.add(y2, f32x4.mul(v128.load(row, 32), xj));
+      y3 = f32x4.add(y3, f32x4.mul(v128.load(row, 48), xj));
+    }
+    const vl = f32x4.splat(lam);
+    const vs = f32x4.splat(sign);
+    y0 = f32x4.mul(vs, f32x4.add(y0, f32x4.mul(vl, v128.load(x + co))));
+    y1 = f32x4.mul(vs, f32x4.add(y1, f32x4.mul(vl, v128.load(x + co, 16))));
+    y2 = f32x4.mul(vs, f32x4.add(y2, f32x4.mul(vl, v128.load(x + co, 32))));
+    y3 = f32x4.mul(vs, f32x4.add(y3, f32x4.mul(vl, v128.load(x + co, 48))));
+    v128.store(out + co, y0);
+    v128.store(out + co, y1, 16);
+    v128.store(out + co, y2, 32);
+    v128.store(out + co, y3, 48);
+  }
+  for (; c < kp; c += 4) {
+    const co = <usize>c << 2;
+    let y0 = f32x4.splat(0);
+    for (let j: i32 = 0; j < kp; j++) {
+      const xj = f32x4.splat(load<f32>(x + (<usize>j << 2)));
+      y0 = f32x4.add(y0, f32x4.mul(v128.load(A + <usize>j * sk + co), xj));
+    }
+    y0 = f32x4.mul(f32x4.splat(sign), f32x4.add(y0, f32x4.mul(f32x4.splat(lam), v128.load(x + co))));
+    v128.store(out + co, y0);
   }
 }
 
@@ -239,6 +277,8 @@ function sparseApply(
   const sv = <usize>kp << 2;
   const vbeta = f32x4.splat(beta);
   const vgamma = f32x4.splat(gamma);
+  // 16-float blocks address four vectors from one pointer (immediate offsets), then 4-float tail
+  const k16 = kp & ~15;
   let p = p0;
   for (; p + 4 <= p1; p += 4) {
     const pa = <usize>p << 2;
@@ -247,49 +287,62 @@ function sparseApply(
     const vc = V + <usize>load<i32>(indices + pa, 8) * sv;
     const vd = V + <usize>load<i32>(indices + pa, 12) * sv;
     let da = f32x4.splat(0), db = f32x4.splat(0), dc = f32x4.splat(0), dd = f32x4.splat(0);
-    let ea = f32x4.splat(0), eb = f32x4.splat(0), ec = f32x4.splat(0), ed = f32x4.splat(0);
     let t: i32 = 0;
-    for (; t + 8 <= kp; t += 8) {
+    for (; t < k16; t += 16) {
+      const o = <usize>t << 2;
+      const xo = x + o;
+      const ao = va + o;
+      const bo = vb + o;
+      const co = vc + o;
+      const eo = vd + o;
+      const x0 = v128.load(xo);
+      const x1 = v128.load(xo, 16);
+      const x2 = v128.load(xo, 32);
+      const x3 = v128.load(xo, 48);
+      da = f32x4.add(da, f32x4.add(f32x4.add(f32x4.mul(v128.load(ao), x0), f32x4.mul(v128.load(ao, 16), x1)),
+        f32x4.add(f32x4.mul(v128.load(ao, 32), x2), f32x4.mul(v128.load(ao, 48), x3))));
+      db = f32x4.add(db, f32x4.add(f32x4.add(f32x4.mul(v128.load(bo), x0), f32x4.mul(v128.load(bo, 16), x1)),
+        f32x4.add(f32x4.mul(v128.load(bo, 32), x2), f32x4.mul(v128.load(bo, 48), x3))));
+      dc = f32x4.add(dc, f32x4.add(f32x4.add(f32x4.mul(v128.load(co), x0), f32x4.mul(v128.load(co, 16), x1)),
+        f32x4.add(f32x4.mul(v128.load(co, 32), x2), f32x4.mul(v128.load(co, 48), x3))));
+      dd = f32x4.add(dd, f32x4.add(f32x4.add(f32x4.mul(v128.load(eo), x0), f32x4.mul(v128.load(eo, 16), x1)),
+        f32x4.add(f32x4.mul(v128.load(eo, 32), x2), f32x4.mul(v128.load(eo, 48), x3))));
+    }
+    for (; t < kp; t += 4) {
       const o = <usize>t << 2;
       const xv = v128.load(x + o);
-      const xw = v128.load(x + o, 16);
       da = f32x4.add(da, f32x4.mul(v128.load(va + o), xv));
       db = f32x4.add(db, f32x4.mul(v128.load(vb + o), xv));
       dc = f32x4.add(dc, f32x4.mul(v128.load(vc + o), xv));
       dd = f32x4.add(dd, f32x4.mul(v128.load(vd + o), xv));
-      ea = f32x4.add(ea, f32x4.mul(v128.load(va + o, 16), xw));
-      eb = f32x4.add(eb, f32x4.mul(v128.load(vb + o, 16), xw));
-      ec = f32x4.add(ec, f32x4.mul(v128.load(vc + o, 16), xw));
-      ed = f32x4.add(ed, f32x4.mul(v128.load(vd + o, 16), xw));
     }
-    if (t < kp) {
-      const o = <usize>t << 2;
-      const xv = v128.load(x + o);
-      da = f32x4.add(da, f32x4.mul(v128.load(va + o), xv));
-      db = f32x4.add(db, f32x4.mul(v128.load(vb + o), xv));
-      dc = f32x4.add(dc, f32x4.mul(v128.load(vc + o), xv));
-      dd = f32x4.add(dd, f32x4.mul(v128.load(vd + o), xv));
-    }
-    da = f32x4.add(da, ea);
-    db = f32x4.add(db, eb);
-    dc = f32x4.add(dc, ec);
-    dd = f32x4.add(dd, ed);
     const w = f32x4.mul(v128.load(conf + pa), f32x4.add(vbeta, f32x4.mul(vgamma, hsum4(da, db, dc, dd))));
     const wa = v128.shuffle<f32>(w, w, 0, 0, 0, 0);
     const wb = v128.shuffle<f32>(w, w, 1, 1, 1, 1);
     const wc = v128.shuffle<f32>(w, w, 2, 2, 2, 2);
     const wd = v128.shuffle<f32>(w, w, 3, 3, 3, 3);
     t = 0;
-    for (; t + 8 <= kp; t += 8) {
+    for (; t < k16; t += 16) {
       const o = <usize>t << 2;
-      const ab = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
-      const cd = f32x4.add(f32x4.mul(wc, v128.load(vc + o)), f32x4.mul(wd, v128.load(vd + o)));
-      const ab2 = f32x4.add(f32x4.mul(wa, v128.load(va + o, 16)), f32x4.mul(wb, v128.load(vb + o, 16)));
-      const cd2 = f32x4.add(f32x4.mul(wc, v128.load(vc + o, 16)), f32x4.mul(wd, v128.load(vd + o, 16)));
-      v128.store(out + o, f32x4.add(v128.load(out + o), f32x4.add(ab, cd)));
-      v128.store(out + o, f32x4.add(v128.load(out + o, 16), f32x4.add(ab2, cd2)), 16);
+      const oo = out + o;
+      const ao = va + o;
+      const bo = vb + o;
+      const co = vc + o;
+      const eo = vd + o;
+      v128.store(oo, f32x4.add(v128.load(oo), f32x4.add(
+        f32x4.add(f32x4.mul(wa, v128.load(ao)), f32x4.mul(wb, v128.load(bo))),
+        f32x4.add(f32x4.mul(wc, v128.load(co)), f32x4.mul(wd, v128.load(eo))))));
+      v128.store(oo, f32x4.add(v128.load(oo, 16), f32x4.add(
+        f32x4.add(f32x4.mul(wa, v128.load(ao, 16)), f32x4.mul(wb, v128.load(bo, 16))),
+        f32x4.add(f32x4.mul(wc, v128.load(co, 16)), f32x4.mul(wd, v128.load(eo, 16))))), 16);
+      v128.store(oo, f32x4.add(v128.load(oo, 32), f32x4.add(
+        f32x4.add(f32x4.mul(wa, v128.load(ao, 32)), f32x4.mul(wb, v128.load(bo, 32))),
+        f32x4.add(f32x4.mul(wc, v128.load(co, 32)), f32x4.mul(wd, v128.load(eo, 32))))), 32);
+      v128.store(oo, f32x4.add(v128.load(oo, 48), f32x4.add(
+        f32x4.add(f32x4.mul(wa, v128.load(ao, 48)), f32x4.mul(wb, v128.load(bo, 48))),
+        f32x4.add(f32x4.mul(wc, v128.load(co, 48)), f32x4.mul(wd, v128.load(eo, 48))))), 48);
     }
-    if (t < kp) {
+    for (; t < kp; t += 4) {
       const o = <usize>t << 2;
       const ab = f32x4.add(f32x4.mul(wa, v128.load(va + o)), f32x4.mul(wb, v128.load(vb + o)));
       const cd = f32x4.add(f32x4.mul(wc, v128.load(vc + o)), f32x4.mul(wd, v128.load(vd + o)));
@@ -309,14 +362,15 @@ function sparseApply(
 
 /**
  * Update rows [rowStart, rowEnd) of `target` (row stride kp) by at most `maxSteps` CG iterations
- * on (diag(d) + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i, warm-started from the current row, with
+ * on (A + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i, warm-started from the current row, where A is
+ * diag(dense[0..kp)) when `full` is 0, else the kp × kp matrix at `dense`; with
  * λ_r = reg·(regBase + nnz_r)^nu. `scratch` holds 3·kp floats; rows flagged in the byte mask
  * `skip` (0 = no mask) are left alone. Returns 0, or row + 1 of the first row whose system was found
  * singular (the row is left partially updated).
  */
 export function ials_cg_rows(
   indptr: usize, indices: usize, conf: usize,
-  target: usize, other: usize, kp: i32, diag: usize,
+  target: usize, other: usize, kp: i32, dense: usize, full: bool,
   rowStart: i32, rowEnd: i32,
   reg: f64, regBase: f64, nu: f64, maxSteps: i32, scratch: usize, skip: usize,
 ): i32 {
@@ -335,14 +389,16 @@ export function ials_cg_rows(
       continue;
     }
     const lam = <f32>(reg * Math.pow(regBase + <f64>(p1 - p0), nu));
-    // r = b − M x = Σ c (1 − v·x) v − (diag + λ) x
-    diagApply(diag, kp, lam, x, r, -1);
+    // r = b − M x = Σ c (1 − v·x) v − (A + λ) x
+    if (full) denseApply(dense, kp, lam, x, r, -1);
+    else diagApply(dense, kp, lam, x, r, -1);
     sparseApply(indices, conf, p0, p1, other, kp, x, r, 1, -1);
     memory.copy(p, r, sv);
     let rr = dot4(r, r, kp);
     for (let step: i32 = 0; step < maxSteps; step++) {
       if (rr <= tol) break;
-      diagApply(diag, kp, lam, p, ap, 1);
+      if (full) denseApply(dense, kp, lam, p, ap, 1);
+      else diagApply(dense, kp, lam, p, ap, 1);
       sparseApply(indices, conf, p0, p1, other, kp, p, ap, 0, 1);
       const d = dot4(p, ap, kp);
       if (!(d > 0) || !isFinite(d)) return row + 1;
@@ -381,10 +437,57 @@ export function ials_sweep(
 ): void {
   const sv = <usize>kp << 2;
   memory.fill(out, 0, <usize>nTargets * sv);
+  const vbeta = f32x4.splat(beta);
+  const vgamma = f32x4.splat(gamma);
   for (let u = r0; u < r1; u++) {
     const frow = F + <usize>u * sv;
     const q1 = load<i32>(indptr + (<usize>u << 2), 4);
-    for (let q = load<i32>(indptr + (<usize>u << 2)); q < q1; q++) {
+    let q = load<i32>(indptr + (<usize>u << 2));
+    // four entries at a time: one pass over the row serves four targets (inactive ones weigh 0)
+    for (; q + 4 <= q1; q += 4) {
+      const qa = <usize>q << 2;
+      const h0 = load<i32>(hidx + qa);
+      const h1 = load<i32>(hidx + qa, 4);
+      const h2 = load<i32>(hidx + qa, 8);
+      const h3 = load<i32>(hidx + qa, 12);
+      const p0 = P + <usize>h0 * sv;
+      const p1 = P + <usize>h1 * sv;
+      const p2 = P + <usize>h2 * sv;
+      const p3 = P + <usize>h3 * sv;
+      let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+      for (let t: i32 = 0; t < kp; t += 4) {
+        const o = <usize>t << 2;
+        const fv = v128.load(frow + o);
+        d0 = f32x4.add(d0, f32x4.mul(v128.load(p0 + o), fv));
+        d1 = f32x4.add(d1, f32x4.mul(v128.load(p1 + o), fv));
+        d2 = f32x4.add(d2, f32x4.mul(v128.load(p2 + o), fv));
+        d3 = f32x4.add(d3, f32x4.mul(v128.load(p3 + o), fv));
+      }
+      let act = i32x4.splat(0);
+      act = i32x4.replace_lane(act, 0, <i32>load<u8>(active + <usize>h0));
+      act = i32x4.replace_lane(act, 1, <i32>load<u8>(active + <usize>h1));
+      act = i32x4.replace_lane(act, 2, <i32>load<u8>(active + <usize>h2));
+      act = i32x4.replace_lane(act, 3, <i32>load<u8>(active + <usize>h3));
+      const w0 = f32x4.mul(v128.load(conf + qa), f32x4.add(vbeta, f32x4.mul(vgamma, hsum4(d0, d1, d2, d3))));
+      const w = v128.and(w0, i32x4.ne(act, i32x4.splat(0)));
+      const a0 = v128.shuffle<f32>(w, w, 0, 0, 0, 0);
+      const a1 = v128.shuffle<f32>(w, w, 1, 1, 1, 1);
+      const a2 = v128.shuffle<f32>(w, w, 2, 2, 2, 2);
+      const a3 = v128.shuffle<f32>(w, w, 3, 3, 3, 3);
+      const o0 = out + <usize>h0 * sv;
+      const o1 = out + <usize>h1 * sv;
+      const o2 = out + <usize>h2 * sv;
+      const o3 = out + <usize>h3 * sv;
+      for (let t: i32 = 0; t < kp; t += 4) {
+        const o = <usize>t << 2;
+        const fv = v128.load(frow + o);
+        v128.store(o0 + o, f32x4.add(v128.load(o0 + o), f32x4.mul(a0, fv)));
+        v128.store(o1 + o, f32x4.add(v128.load(o1 + o), f32x4.mul(a1, fv)));
+        v128.store(o2 + o, f32x4.add(v128.load(o2 + o), f32x4.mul(a2, fv)));
+        v128.store(o3 + o, f32x4.add(v128.load(o3 + o), f32x4.mul(a3, fv)));
+      }
+    }
+    for (; q < q1; q++) {
       const h = load<i32>(hidx + (<usize>q << 2));
       if (load<u8>(active + <usize>h) == 0) continue;
       const ph = P + <usize>h * sv;
