@@ -20,28 +20,34 @@ export function topK(
   const heapIdx = new Int32Array(cap);
   const heapVal = new Float64Array(cap);
   let size = 0;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  // fill phase: the first `cap` selectable entries
+  for (; j < n && size < cap; j++) {
     const v = scores[offset + j];
     if (!(v > Number.NEGATIVE_INFINITY)) continue; // -Infinity and NaN
     if (exclude !== undefined && exclude[j] !== 0) continue;
-    if (size < cap) {
-      // Sift up: the new element moves above parents that are better than it.
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        const pv = heapVal[p];
-        if (pv < v || (pv === v && heapIdx[p] > j)) break;
-        heapVal[c] = pv;
-        heapIdx[c] = heapIdx[p];
-        c = p;
-      }
-      heapVal[c] = v;
-      heapIdx[c] = j;
-    } else {
-      // Indices arrive in ascending order, so an equal score never beats the root.
-      if (v <= heapVal[0]) continue;
-      siftDownReplace(heapVal, heapIdx, size, v, j);
+    // sift up: the new element moves above parents that are better than it
+    let c = size++;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      const pv = heapVal[p];
+      if (pv < v || (pv === v && heapIdx[p] > j)) break;
+      heapVal[c] = pv;
+      heapIdx[c] = heapIdx[p];
+      c = p;
     }
+    heapVal[c] = v;
+    heapIdx[c] = j;
+  }
+  // scan phase: indices arrive in ascending order, so only a strictly higher score than the root
+  // can enter (NaN and -Infinity never compare higher)
+  let worst = size > 0 ? heapVal[0] : Number.POSITIVE_INFINITY;
+  for (; j < n; j++) {
+    const v = scores[offset + j];
+    if (!(v > worst)) continue;
+    if (exclude !== undefined && exclude[j] !== 0) continue;
+    siftDownReplace(heapVal, heapIdx, size, v, j);
+    worst = heapVal[0];
   }
   // Pop into descending order.
   const out = new Int32Array(size);
