@@ -105,8 +105,9 @@ export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1)
     }
     for (let u = 0; u < U; u++) M[u * U + u] += reg;
     await spdInverseBlocked(M, U, threads);
-    // Y = M·X (U × I, row-major), in shared memory when rows of W are computed on workers.
-    Y = threads > 1 ? sharedF64(U * I) : new Float64Array(U * I);
+    // Y = M·X (U × I, row-major) in the kernel heap, so the sparse × dense kernel reads it in place
+    // on every thread (a plain array would be copied into the heap for every block of rows).
+    Y = sharedF64(U * I);
     Y.fill(0);
     for (let u = 0; u < U; u++) {
       const ru = u * I;
