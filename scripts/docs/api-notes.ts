@@ -27,8 +27,8 @@ export const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'rule as `:batch-recommend`.',
   ].join(' '),
   'GET /v1/recipes': 'Every loaded recipe (recipes whose model failed to load are left out), sorted by name.',
-  'GET /v1/recipes/{segment}': [
-    'One recipe and the training summary of its loaded model. The path segment is the recipe name.',
+  'GET /v1/recipes/{name}': [
+    'One recipe and the training summary of its loaded model.',
     'Answers 404 `RECIPE_NOT_FOUND`, 503 `RECIPE_UNAVAILABLE` when the recipe has no loaded model,',
     '422 for a name that is not a valid recipe name, and 401 without a valid key.',
   ].join(' '),
