@@ -13,7 +13,8 @@ export const SECTION_INTROS: Readonly<Record<string, string>> = {
   training: 'The hyper-parameter search: which algorithms compete, how they are scored and for how long.',
   'training.split': 'How interactions are divided into a training part and a held-out part for scoring trials.',
   output: 'Where the signed artifact is written.',
-  'output.promotion_gate': 'Conditions the new model must meet before it replaces the published one.',
+  'output.promotion_gate':
+    'Conditions a new model should meet before it replaces the published one. This version validates the section but `recotem train` does not apply it yet: every successful run publishes its model.',
   serving: 'How `recotem serve` answers requests for this recipe.',
 };
 
@@ -49,7 +50,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     '`error`: a listed field missing from the file fails the model load; `null`: the field is filled with `null`.',
   'item_metadata.item_id_column': 'Column holding the item id that matches `schema.item_column`.',
   'item_metadata.filterable':
-    'Fields requests may filter on; each must also be listed in `fields`. Checked at load time.',
+    'Fields meant for request-side filtering; each must also be listed in `fields`. Validated only: the API has no filter parameter yet.',
 
   'training.algorithms':
     'Algorithms that compete in the search; aliases and class names are accepted in any letter case, and duplicates are dropped.',
@@ -76,7 +77,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Artifact location: a local path (relative to the working directory of `recotem train`), `file://`, `s3://`, `gs://`, `az://`, `abfs://` or `abfss://` URI.',
   'output.versioning':
     '`append_sha`: write `<stem>.<sha8>.recotem` next to `path` and make `path` a small pointer file naming it (earlier versions stay); `always_overwrite`: replace the file at `path`.',
-  'output.promotion_gate': 'Absent or `null`: every successful training run publishes its model.',
+  'output.promotion_gate': 'Promotion conditions (validated, not yet applied by `recotem train`).',
   'output.promotion_gate.max_regression':
     'Largest allowed relative drop of the metric compared with the currently published model (0.05 = 5 %).',
   'output.promotion_gate.compare_to_toppop': 'Also require the new model to score at least as well as TopPop.',
