@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSourceError, HttpFetchError, RecotemError } from '../errors/index.js';
+import { DataSourceError, HttpFetchError, isFatalRuntimeError, RecotemError } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
 import { parseCsvAsText } from './csv/parse.js';
 import { prepareCsv } from './csv/prepare.js';
@@ -251,7 +251,7 @@ async function parseMetadata(config: ItemMetadataSource, bytes: Buffer, shown: s
       session.close();
     }
   } catch (err) {
-    if (err instanceof MetadataError || err instanceof RangeError) throw err;
+    if (err instanceof MetadataError || isFatalRuntimeError(err)) throw err;
     const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     throw new MetadataError(
       `Failed to parse ${config.type === 'csv' ? 'CSV' : 'Parquet'} metadata from '${shown}': ${detail}`,

@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, errors as undiciErrors } from 'undici';
-import { HttpFetchError } from '../../errors/index.js';
+import { HttpFetchError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger, type LogFields } from '../../log/index.js';
 import { httpAllowPrivate, httpTimeoutSeconds, maxDownloadBytes } from '../limits.js';
 import { redactUrl, schemeOf } from '../uri.js';
@@ -241,7 +241,7 @@ function translateNetworkError(err: unknown, shown: string, timeoutSeconds: numb
   ) {
     return new HttpFetchError(`Timeout (${timeoutSeconds}s) fetching ${shown}`, { cause: err });
   }
-  if (err instanceof RangeError) return err; // allocation failures are never converted
+  if (isFatalRuntimeError(err)) return err as Error; // allocation failures are never converted
   const e = err as { code?: string; message?: string };
   const reason = e?.code ? `${e.code}${e.message ? ` (${e.message})` : ''}` : (e?.message ?? String(err));
   return new HttpFetchError(`URL error fetching ${shown}: ${reason}`, { cause: err });

@@ -8,7 +8,7 @@
  * injected (`storageReader`); its failures follow the original's IAM-fallback rules.
  */
 import type { BigQuery, Job, Query } from '@google-cloud/bigquery';
-import { DataSourceError, errorMessage } from '../../errors/index.js';
+import { DataSourceError, errorMessage, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { bqRequireStorageApi } from '../limits.js';
 import { isModuleNotFound } from '../storage/sdk.js';
@@ -301,7 +301,7 @@ async function readOverRest(job: Job, pageSize = 100_000): Promise<InteractionTa
       pageToken = next?.pageToken ?? undefined;
     } while (pageToken);
   } catch (err) {
-    if (err instanceof RangeError) throw err;
+    if (isFatalRuntimeError(err)) throw err;
     if (isApiError(err))
       throw new DataSourceError(`BigQuery query execution failed: ${errorMessage(err)}`, { cause: err });
     throw new DataSourceError(`Failed to download BigQuery results: ${errorMessage(err)}`, { cause: err });

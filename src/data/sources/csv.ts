@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSourceError, HttpFetchError } from '../../errors/index.js';
+import { DataSourceError, HttpFetchError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { CsvFormatError } from '../csv/errors.js';
 import { parseCsv } from '../csv/parse.js';
@@ -73,7 +73,7 @@ async function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<Int
 }
 
 function parseError(err: unknown, shown: string): Error {
-  if (err instanceof DataSourceError || err instanceof RangeError) return err;
+  if (err instanceof DataSourceError || isFatalRuntimeError(err)) return err as Error;
   const detail =
     err instanceof CsvFormatError
       ? err.message

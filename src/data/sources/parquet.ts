@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSourceError } from '../../errors/index.js';
+import { DataSourceError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { readParquetTable } from '../duckdb/parquet.js';
 import { DuckSession } from '../duckdb/session.js';
@@ -50,7 +50,7 @@ async function fetchParquet(config: ParquetSourceConfig, ctx: FetchContext): Pro
     try {
       table = await readParquetTable(session, file, new Set([cols.user, cols.item].filter((c): c is string => !!c)));
     } catch (err) {
-      if (err instanceof DataSourceError || err instanceof RangeError) throw err;
+      if (err instanceof DataSourceError || isFatalRuntimeError(err)) throw err;
       const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0];
       throw new DataSourceError(`Failed to parse Parquet from '${shown}': ${detail}`, { cause: err });
     } finally {

@@ -1,5 +1,5 @@
 /** The `sql` source (data-sources.md §6): PostgreSQL, MySQL/MariaDB and SQLite. */
-import { DataSourceError } from '../../errors/index.js';
+import { DataSourceError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import type { LookupFn } from '../http/index.js';
 import { maxSqlRows, sqlAllowPrivate } from '../limits.js';
@@ -110,7 +110,7 @@ export async function createSqlSource(config: SqlSourceConfig, options: SqlSourc
         await driver.fetch(settings, query.text, values, sink, chunkSize(cap));
       } catch (err) {
         if (err instanceof SqlSessionError || err instanceof DataSourceError) throw err;
-        if (err instanceof RangeError) throw err;
+        if (isFatalRuntimeError(err)) throw err;
         throw new DataSourceError(`query failed on dialect '${dsn.dialect}': ${driverErrorLabel(err)}`, { cause: err });
       }
       const table = sink.finish();

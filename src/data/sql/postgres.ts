@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import type { Client, ClientConfig, FieldDef } from 'pg';
+import type { Client, ClientConfig, FieldDef, QueryConfig } from 'pg';
 import type { ColumnType } from '../table.js';
 import { type ConnectSettings, readOnlyFailure, type SqlDriver, timeoutFailure } from './driver.js';
 import { queryParam } from './dsn.js';
@@ -120,10 +120,13 @@ export function postgresDriver(pg: PgModule): SqlDriver {
         } catch (err) {
           throw timeoutFailure('postgres', err);
         }
+        // The extended protocol refuses multiple statements, so `...; COMMIT; DELETE ...` cannot
+        // leave the read-only transaction.
         await client.query({
           text: `DECLARE recotem_cursor NO SCROLL CURSOR FOR ${text}`,
           values: values as BindValue[],
-        });
+          queryMode: 'extended',
+        } as unknown as QueryConfig);
         let first = true;
         for (;;) {
           const res = await client.query({ text: `FETCH FORWARD ${chunk} FROM recotem_cursor`, rowMode: 'array' });

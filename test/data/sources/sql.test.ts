@@ -137,6 +137,18 @@ describe('postgres', () => {
     expect(err.message).not.toContain('supersecret');
   });
 
+  it('refuses stacked statements that would leave the read-only transaction', async () => {
+    const src = await source({ query: `SELECT 1; COMMIT; DROP TABLE ${tag}` }, PG_DSN);
+    expect((await failure(src.fetch(ctx))).message).toMatch(/^query failed on dialect 'postgres': DatabaseError/);
+    const my = await source({ query: `SELECT 1; DROP TABLE ${tag}` }, MY_DSN);
+    expect((await failure(my.fetch(ctx))).message).toMatch(/^query failed on dialect 'mysql': /);
+    const lite = await source({ query: 'SELECT 1; DELETE FROM t' }, `sqlite:///${sqlitePath}`);
+    expect((await failure(lite.fetch(ctx))).message).toMatch(/^query failed on dialect 'sqlite': /);
+    await withPg(async (c) => {
+      expect((await c.query(`SELECT count(*)::int AS n FROM ${tag}`)).rows[0].n).toBe(3);
+    });
+  });
+
   it('enforces the statement timeout', async () => {
     const src = await source({ query: 'SELECT pg_sleep(5)', statement_timeout_seconds: 1 }, PG_DSN);
     const t0 = Date.now();
