@@ -6,6 +6,7 @@
  *    far cheaper when there are fewer users than items.
  */
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { spmm64 } from '../linalg/kernels.js';
 import { releaseShared, sharedF64 } from '../linalg/resident.js';
 import { getLogger } from '../log/index.js';
 import { readNumber } from './hyperparams.js';
@@ -89,7 +90,6 @@ export async function easeWeightsByItems(X: CsrMatrix, reg: number, threads = 1)
 export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1): Promise<Float32Array> {
   const U = X.rows;
   const I = X.cols;
-  const { indptr, indices, data } = X;
   const Xt = transpose(X);
   // M = (reg·I + XXᵀ)⁻¹: pairs of users sharing an item (lower triangle is enough).
   const M = allocSpdMatrix(U);
@@ -107,16 +107,14 @@ export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1)
     await spdInverseBlocked(M, U, threads);
     // Y = M·X (U × I, row-major) in the kernel heap, so the sparse × dense kernel reads it in place
     // on every thread (a plain array would be copied into the heap for every block of rows).
-    Y = sharedF64(U * I);
-    Y.fill(0);
-    for (let u = 0; u < U; u++) {
-      const ru = u * I;
-      const mu = u * U;
-      for (let v = 0; v < U; v++) {
-        const m = M[mu + v];
-        if (m === 0) continue;
-        for (let p = indptr[v]; p < indptr[v + 1]; p++) Y[ru + indices[p]] += m * data[p];
-      }
+    // Computed as Yᵀ = Xᵀ·M (M is symmetric) with the same kernel, then transposed in tiles.
+    const Yt = sharedF64(I * U);
+    try {
+      spmm64(Xt, M, U, U, Yt, U, 0, I);
+      Y = sharedF64(U * I);
+      transposeInto(Yt, I, U, Y);
+    } finally {
+      releaseShared(Yt);
     }
     // 1/(1 − Q[j,j]) with Q[j,j] = Σ_u X[u,j]·Y[u,j].
     const scale = new Float64Array(I);
@@ -132,6 +130,21 @@ export async function easeWeightsByUsers(X: CsrMatrix, reg: number, threads = 1)
   } finally {
     releaseShared(M);
     if (Y !== null) releaseShared(Y);
+  }
+}
+
+/** dst (cols × rows) = srcᵀ for a row-major rows × cols src, in cache-sized tiles. */
+function transposeInto(src: Float64Array, rows: number, cols: number, dst: Float64Array): void {
+  const TILE = 64;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const rs = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[rs + c];
+      }
+    }
   }
 }
 
