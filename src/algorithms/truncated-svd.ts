@@ -7,6 +7,7 @@
 import { ArtifactError } from '../errors/index.js';
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
 import { pad2, pad4, spmm64 } from '../linalg/kernels.js';
+import { defaultThreads } from '../linalg/pool.js';
 import { releaseShared, sharedF64, unpin } from '../linalg/resident.js';
 import { randomizedSvd } from '../linalg/svd.js';
 import { getLogger } from '../log/index.js';
@@ -58,7 +59,7 @@ export class TruncatedSVDRecommender implements Recommender {
     this.itemF = itemF;
   }
 
-  async fit(_opts?: FitOptions): Promise<void> {
+  async fit(opts?: FitOptions): Promise<void> {
     const X = this.trainMatrix;
     if (!X) throw new Error('TruncatedSVDRecommender: a loaded model cannot be trained again');
     const I = X.cols;
@@ -76,7 +77,8 @@ export class TruncatedSVDRecommender implements Recommender {
     const kEff = Math.min(k, X.rows);
     if (kEff > 0) {
       const XT = transpose(X);
-      const { V } = randomizedSvd(X, kEff, { nIter: 5, oversamples: 10, seed: this.seed, XT });
+      const threads = opts?.threads ?? defaultThreads();
+      const { V } = await randomizedSvd(X, kEff, { nIter: 5, oversamples: 10, seed: this.seed, XT, threads });
       for (let i = 0; i < I; i++) for (let c = 0; c < kEff; c++) itemF[i * kp + c] = V[i * kEff + c];
       // Z = X·V in float64 (kernel heap, even width), stored as float32
       const w = pad2(kEff);

@@ -51,6 +51,7 @@ export {
   toShared,
   unpin,
 } from './resident.js';
+export { type SharedCsr, shareCsr, spmmParallel } from './spmm-task.js';
 export { type RandomizedSvdOptions, randomizedSvd, type TruncatedSvd } from './svd.js';
 export { maskRow, topK } from './topk.js';
 export { type KernelExports, type WasmRuntime, wasmLoadWarning, wasmRuntime } from './wasm/runtime.js';

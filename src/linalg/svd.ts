@@ -10,10 +10,11 @@
  */
 import { type CsrMatrix, transpose } from './csr.js';
 import { symmetricEigen } from './eigen.js';
-import { gemmNN64, spmm64 } from './kernels.js';
+import { gemmNN64 } from './kernels.js';
 import { orthonormalize } from './qr.js';
 import { Rng } from './random.js';
-import { releaseShared, sharedF64, unpin } from './resident.js';
+import { releaseShared, sharedF64 } from './resident.js';
+import { shareCsr, spmmParallel } from './spmm-task.js';
 
 export interface TruncatedSvd {
   /** number of components */
@@ -30,6 +31,8 @@ export interface RandomizedSvdOptions {
   seed?: number;
   /** Xᵀ if the caller already has it. */
   XT?: CsrMatrix;
+  /** threads for the sparse products (default 1); results do not depend on it */
+  threads?: number;
 }
 
 /**
@@ -37,17 +40,20 @@ export interface RandomizedSvdOptions {
  * components beyond the numerical rank come back as zero vectors with zero singular value, which
  * leaves the projector X·V·Vᵀ unchanged.
  */
-export function randomizedSvd(X: CsrMatrix, k: number, opts: RandomizedSvdOptions = {}): TruncatedSvd {
+export async function randomizedSvd(X: CsrMatrix, k: number, opts: RandomizedSvdOptions = {}): Promise<TruncatedSvd> {
   const maxL = Math.min(X.rows, X.cols);
   if (!(k >= 1) || k > maxL) throw new RangeError(`randomizedSvd: k = ${k} must be in [1, ${maxL}]`);
   const nIter = opts.nIter ?? 5;
   let l = Math.min(k + (opts.oversamples ?? 10), maxL);
   if (l % 2 === 1 && l < maxL) l++; // even widths keep the float64 SIMD kernels on their fast path
   const ld = l + (l % 2);
-  const XT = opts.XT ?? transpose(X);
+  const threads = opts.threads ?? 1;
+  const sX = shareCsr(X);
+  const sXT = shareCsr(opts.XT ?? transpose(X));
   const onX = X.rows <= X.cols;
-  const A = onX ? X : XT;
-  const AT = onX ? XT : X;
+  const A = onX ? sX : sXT;
+  const AT = onX ? sXT : sX;
+  const mul = (M: CsrMatrix, D: Float64Array, out: Float64Array) => spmmParallel(M, D, ld, ld, out, ld, threads);
   const m = A.rows;
   const n = A.cols;
   const rng = new Rng(opts.seed ?? 0);
@@ -58,17 +64,17 @@ export function randomizedSvd(X: CsrMatrix, k: number, opts: RandomizedSvdOption
   const Z = sharedF64(n * ld);
   try {
     for (let i = 0; i < n; i++) for (let c = 0; c < l; c++) omega[i * ld + c] = rng.nextNormal();
-    spmm64(A, omega, ld, ld, Y, ld);
+    await mul(A, omega, Y);
     orthonormalize(Y, m, l, ld, nIter === 0 ? 2 : 1);
     for (let it = 0; it < nIter; it++) {
-      spmm64(AT, Y, ld, ld, Z, ld);
-      spmm64(A, Z, ld, ld, Y, ld);
+      await mul(AT, Y, Z);
+      await mul(A, Z, Y);
       orthonormalize(Y, m, l, ld, it === nIter - 1 ? 2 : 1);
     }
     // W = Aᵀ·Q (in Z), T = A·W (in omega's first m rows), S = Qᵀ·T
-    spmm64(AT, Y, ld, ld, Z, ld);
+    await mul(AT, Y, Z);
     const T = omega.subarray(0, m * ld);
-    spmm64(A, Z, ld, ld, T, ld);
+    await mul(A, Z, T);
     const S = new Float64Array(l * l);
     for (let r = 0; r < m; r++) {
       const o = r * ld;
@@ -95,11 +101,8 @@ export function randomizedSvd(X: CsrMatrix, k: number, opts: RandomizedSvdOption
     gemmNN64(X.cols, k, l, onX ? Z : Y, ld, coef, k, V, k);
     return { k, V, s };
   } finally {
-    for (const M of [X, XT]) {
-      unpin(M.indptr);
-      unpin(M.indices);
-      unpin(M.data);
-    }
+    sX.release();
+    sXT.release();
     releaseShared(omega);
     releaseShared(Y);
     releaseShared(Z);

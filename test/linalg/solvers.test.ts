@@ -1,5 +1,5 @@
 import { CholeskyDecomposition, EigenvalueDecomposition, inverse, Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { conjugateGradient, SingularSystemError } from '../../src/linalg/cg.js';
 import {
   choleskyFactor,
@@ -9,9 +9,13 @@ import {
   upperTriangularInverse,
 } from '../../src/linalg/cholesky.js';
 import { csrFromCoo } from '../../src/linalg/csr.js';
+import { spmm } from '../../src/linalg/dense.js';
 import { symmetricEigen } from '../../src/linalg/eigen.js';
+import { closePools } from '../../src/linalg/pool.js';
 import { householderQ, orthonormalize } from '../../src/linalg/qr.js';
 import { Rng } from '../../src/linalg/random.js';
+import { releaseShared, sharedF64 } from '../../src/linalg/resident.js';
+import { shareCsr, spmmParallel } from '../../src/linalg/spmm-task.js';
 import { randomizedSvd } from '../../src/linalg/svd.js';
 
 function randomSpd(rng: Rng, n: number, shift = 0.5): Float64Array {
@@ -38,6 +42,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
+
+afterAll(async () => {
+  await closePools();
+});
 
 describe('Cholesky, SPD inverse and CG against ml-matrix', () => {
   it('factor and solve equal ml-matrix for random SPD systems', () => {
@@ -196,7 +204,7 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
     expect(Math.abs(Z[0] * Z[1] + Z[2] * Z[3] + Z[4] * Z[5])).toBeLessThan(1e-12);
   });
 
-  it('randomizedSvd finds the singular values and a near-optimal rank-k subspace (vs ml-matrix)', () => {
+  it('randomizedSvd finds the singular values and a near-optimal rank-k subspace (vs ml-matrix)', async () => {
     const rng = new Rng(23);
     const rows = 80;
     const cols = 50;
@@ -212,7 +220,7 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
       for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) dense.set(i, X.indices[p], X.data[p]);
     const ref = new SingularValueDecomposition(dense, { autoTranspose: true });
     const k = 8;
-    const svd = randomizedSvd(X, k, { seed: 0 });
+    const svd = await randomizedSvd(X, k, { seed: 0 });
     // randomized with a slowly decaying spectrum (σ8 = 5.8, σ19 = 4.1): leading values within 1e-3
     for (let i = 0; i < k; i++) expect(Math.abs(svd.s[i] / ref.diagonal[i] - 1)).toBeLessThan(1e-3);
     // the residual ‖X − X·V·Vᵀ‖_F is within a hair of the optimal rank-k residual
@@ -236,11 +244,35 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
     expect(mine).toBeGreaterThanOrEqual(best * (1 - 1e-9));
     expect(mine / best).toBeLessThan(1 + 1e-3);
     // deterministic per seed
-    const again = randomizedSvd(X, k, { seed: 0 });
+    const again = await randomizedSvd(X, k, { seed: 0, threads: 2 });
     expect(Array.from(again.V)).toEqual(Array.from(svd.V));
   });
 
-  it('randomizedSvd is exact when the rank fits in k + oversamples', () => {
+  it('spmmParallel on 2 threads equals the single-thread twin exactly', async () => {
+    const rng = new Rng(31);
+    const r: number[] = [];
+    const c: number[] = [];
+    for (let t = 0; t < 30000; t++) {
+      r.push(rng.nextInt(500));
+      c.push(rng.nextInt(300));
+    }
+    const X = shareCsr(csrFromCoo(500, 300, r, c));
+    const width = 40;
+    const D = sharedF64(300 * width);
+    for (let i = 0; i < D.length; i++) D[i] = rng.nextNormal();
+    const out = sharedF64(500 * width);
+    await spmmParallel(X, D, width, width, out, width, 2);
+    const ref = new Float64Array(500 * width);
+    spmm(X, D, width, width, ref, width);
+    expect(maxAbsDiff(out, ref)).toBeLessThan(1e-9);
+    const again = sharedF64(500 * width);
+    await spmmParallel(X, D, width, width, again, width, 1);
+    expect(Array.from(again)).toEqual(Array.from(out));
+    for (const a of [D, out, again]) releaseShared(a);
+    X.release();
+  });
+
+  it('randomizedSvd is exact when the rank fits in k + oversamples', async () => {
     const rng = new Rng(24);
     const rows = 60;
     const cols = 40;
@@ -265,7 +297,7 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
     const ref = new SingularValueDecomposition(dense, { autoTranspose: true });
     const k = 6;
     expect(ref.diagonal[k - 1] - ref.diagonal[k]).toBeGreaterThan(1e-2);
-    const svd = randomizedSvd(X, k, { seed: 3, nIter: 2 });
+    const svd = await randomizedSvd(X, k, { seed: 3, nIter: 2 });
     for (let i = 0; i < k; i++) expect(svd.s[i]).toBeCloseTo(ref.diagonal[i], 8);
     const Vr = ref.rightSingularVectors;
     for (let a = 0; a < cols; a++)
@@ -280,7 +312,7 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
       }
   });
 
-  it('randomizedSvd of a rank-deficient matrix returns zero components beyond the rank', () => {
+  it('randomizedSvd of a rank-deficient matrix returns zero components beyond the rank', async () => {
     // rank 2: every row is one of two patterns
     const r: number[] = [];
     const c: number[] = [];
@@ -292,7 +324,7 @@ describe('eigen, QR and randomized SVD against ml-matrix', () => {
       }
     }
     const X = csrFromCoo(10, 6, r, c);
-    const svd = randomizedSvd(X, 4, { seed: 1 });
+    const svd = await randomizedSvd(X, 4, { seed: 1 });
     expect(svd.s[0]).toBeCloseTo(Math.sqrt(15), 8);
     expect(svd.s[1]).toBeCloseTo(Math.sqrt(10), 8);
     expect(svd.s[2]).toBe(0);
