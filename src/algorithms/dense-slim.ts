@@ -5,6 +5,7 @@
  *  - user side (Woodbury identity): P = (I − Xᵀ(reg·I_U + XXᵀ)⁻¹X)/reg needs only a U × U inverse,
  *    far cheaper when there are fewer users than items.
  */
+import { TrainingError } from '../errors/index.js';
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
 import { spmm64 } from '../linalg/kernels.js';
 import { releaseShared, sharedF64 } from '../linalg/resident.js';
@@ -34,6 +35,8 @@ const CLASS = 'DenseSLIMRecommender' as const;
 const log = getLogger('recotem.algorithms.dense_slim');
 
 export const denseSlimDefaults: Params = { reg: 1 };
+/** Largest catalogue whose n × n weight matrix fits one typed array (2³² elements). */
+export const MAX_DENSE_ITEMS = 65536;
 export const denseSlimSearchSpace: SearchSpace = { reg: { kind: 'float', low: 1, high: 1e4, log: true } };
 
 export type EaseRoute = 'items' | 'users';
@@ -155,6 +158,12 @@ export async function computeDenseSlimWeights(
   route: EaseRoute = chooseEaseRoute(X),
 ): Promise<Float32Array> {
   const reg = readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
+  if (X.cols > MAX_DENSE_ITEMS) {
+    throw new TrainingError(
+      `${CLASS} stores a dense n_items × n_items matrix; ${X.cols} items exceed the supported ${MAX_DENSE_ITEMS}`,
+      'model_too_large',
+    );
+  }
   log.debug('dense_slim_route', { route, n_users: X.rows, n_items: X.cols, threads });
   return route === 'users' ? easeWeightsByUsers(X, reg, threads) : easeWeightsByItems(X, reg, threads);
 }

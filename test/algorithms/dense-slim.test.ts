@@ -201,6 +201,17 @@ describe('DenseSLIMRecommender', () => {
     expect(ex[0].itemIndex).toBe(best);
   });
 
+  it('refuses catalogues whose dense W would not fit one typed array', async () => {
+    const wide = {
+      rows: 1,
+      cols: 70_000,
+      indptr: Int32Array.from([0, 0]),
+      indices: new Int32Array(0),
+      data: new Float32Array(0),
+    };
+    await expect(new DenseSLIMRecommender(wide, {}).fit()).rejects.toThrow(/70000 items exceed/);
+  });
+
   it('rejects a non-positive reg', () => {
     expect(() => new DenseSLIMRecommender(X, { reg: 0 })).toThrow(/reg/);
   });
