@@ -41,14 +41,23 @@ export const denseSlimSearchSpace: SearchSpace = { reg: { kind: 'float', low: 1,
 
 export type EaseRoute = 'items' | 'users';
 
-/** The cheaper exact route for this matrix, by multiply-add count. */
+/** Kernel-heap bytes a route may take (the heap tops out at 4 GiB). */
+const HEAP_BUDGET = 3 * 1024 ** 3;
+
+/**
+ * The cheaper exact route for this matrix, by multiply-add count, unless the user route's U × I
+ * intermediates would not fit the kernel heap while the item route's I × I matrix would.
+ */
 export function chooseEaseRoute(X: CsrMatrix): EaseRoute {
   const U = X.rows;
   const I = X.cols;
   const nnz = X.indptr[U];
   const itemsCost = I ** 3 / 2;
   const usersCost = U ** 3 / 2 + nnz * (U + I);
-  return usersCost < itemsCost ? 'users' : 'items';
+  if (usersCost >= itemsCost) return 'items';
+  const usersBytes = 8 * (2 * U * I + U * U);
+  const itemsBytes = 8 * I * I;
+  return usersBytes > HEAP_BUDGET && itemsBytes <= HEAP_BUDGET ? 'items' : 'users';
 }
 
 /** W from P: W[i,j] = −P[i,j]/P[j,j], zero diagonal, as float32. */
