@@ -1,6 +1,6 @@
 /** What the trainer puts into an artifact: the header of training.md §10 and the RTPK payload. */
 import { createRequire } from 'node:module';
-import type { Recommender } from '../algorithms/index.js';
+import type { NdArray, Recommender } from '../algorithms/index.js';
 import { type ArtifactHeader, completeHeader, encodePayload, type MatrixDescriptor } from '../artifact/index.js';
 import type { Interactions } from '../data/cleanse.js';
 import type { CsrMatrix } from '../linalg/csr.js';
@@ -49,6 +49,7 @@ export function buildArtifactPayload(
   model: Recommender,
   ids: { userIds: readonly string[]; itemIds: readonly string[] },
   seen: CsrMatrix,
+  extraArrays: Record<string, NdArray> = {},
 ): Buffer {
   const saved = model.save();
   const nItems = ids.itemIds.length;
@@ -74,7 +75,7 @@ export function buildArtifactPayload(
     userIds: ids.userIds as string[],
     itemIds: ids.itemIds as string[],
     seen,
-    arrays: saved.arrays,
+    arrays: { ...saved.arrays, ...extraArrays },
     matrices,
   });
 }

@@ -19,6 +19,14 @@ import { checkOutputContainment, type Recipe, recipeHash, validateForFilesystem 
 import { buildArtifactPayload, buildHeader } from './artifact-content.js';
 import { acquireRecipeLock, type HeldLock } from './lock.js';
 import { SearchProgress } from './progress.js';
+import {
+  applyPromotionGate,
+  drawHoldout,
+  encodeHoldout,
+  HOLDOUT_ARRAY,
+  readPublishedModel,
+  withoutHoldout,
+} from './promotion.js';
 import { renderTrainingReport } from './report.js';
 import { computeBudgets, runSearch, type SearchResult, studyNameFor, uniformSource } from './search/index.js';
 import { trialClass } from './search/trial.js';
@@ -99,7 +107,10 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
     log.info('fetching_data', {});
     const table = await fetchSourceTable(recipe, { recipeName: recipe.name, runId }, opts.registry);
     log.info('data_fetched', { n_rows: table.rowCount });
-    const interactions = cleanseAndIndex(table, recipe);
+    const cleansed = cleanseAndIndex(table, recipe);
+    const gate = recipe.output.promotion_gate ? await preparePromotionGate(recipe, cleansed, keyRing, log) : null;
+    // With a promotion gate, the frozen holdout's pairs never reach training.
+    const interactions = gate ? gate.trainData : cleansed;
     const stats = interactions.stats;
     Object.assign(partial, { n_rows: stats.n_rows, n_users: stats.n_users, n_items: stats.n_items });
     log.info('data_cleansed', { n_rows: stats.n_rows, drop_count: stats.drop_count });
@@ -132,14 +143,43 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
 
     // 10. Refit on all cleansed data.
     log.info('training_final_model', { recommender: search.best_class });
-    const full = csrFromCoo(interactions.userIds.length, interactions.itemIds.length, interactions.userIndex, interactions.itemIndex);
+    const full = csrFromCoo(
+      interactions.userIds.length,
+      interactions.itemIds.length,
+      interactions.userIndex,
+      interactions.itemIndex,
+    );
     const model = await refit(search, full, log);
     log.info('final_model_trained', {});
+    const decision =
+      gate && recipe.output.promotion_gate
+        ? await applyPromotionGate({
+            gate: recipe.output.promotion_gate,
+            holdout: gate.holdout,
+            candidate: { model, userIds: interactions.userIds, itemIds: interactions.itemIds, seen: full },
+            published: gate.published,
+            metric: recipe.training.metric,
+            cutoff: recipe.training.cutoff,
+            log,
+          })
+        : null;
 
     // 11. Header, payload, signature, write.
     const trainedAt = utcSeconds();
-    const header = buildHeader({ recipe, hash, search, stats, trainedAt });
-    const payload = buildArtifactPayload(model, interactions, full);
+    const header = buildHeader({
+      recipe,
+      hash,
+      search,
+      stats,
+      trainedAt,
+      extra: decision ? { promotion: decision } : {},
+    });
+    const payload = buildArtifactPayload(
+      model,
+      interactions,
+      full,
+      gate ? { [HOLDOUT_ARRAY]: encodeHoldout(gate.holdout) } : {},
+    );
     const bytes = signArtifact({ keyRing, header, payload });
     const written = await writeArtifact({
       outputPath: recipe.output.path,
@@ -151,7 +191,16 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
     // 12.
     const wallSeconds = (performance.now() - started) / 1000;
     if (opts.reportPath) {
-      await writeReport(opts.reportPath, { recipe, runId, trainedAt, split, search, stats, artifactPath: written.artifactPath, wallSeconds });
+      await writeReport(opts.reportPath, {
+        recipe,
+        runId,
+        trainedAt,
+        split,
+        search,
+        stats,
+        artifactPath: written.artifactPath,
+        wallSeconds,
+      });
     }
     base.info('train_done', {
       name: recipe.name,
@@ -185,6 +234,20 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
   } finally {
     lock?.release();
   }
+}
+
+async function preparePromotionGate(recipe: Recipe, data: Interactions, keyRing: KeyRing, log: Logger) {
+  const published = await readPublishedModel(recipe.output.path, keyRing, log);
+  const holdout =
+    published?.holdout ?? drawHoldout(data, recipe.training.split.heldout_ratio, recipe.training.split.seed);
+  const trainData = withoutHoldout(data, holdout);
+  log.info('promotion_holdout_ready', {
+    users: holdout.users.length,
+    pairs: holdout.items.reduce((n, l) => n + l.length, 0),
+    created: published?.holdout == null,
+    published_model_version: published?.modelVersion ?? null,
+  });
+  return { published, holdout, trainData };
 }
 
 async function searchBestModel(
@@ -221,7 +284,13 @@ async function searchBestModel(
       trainMatrix: split.search,
       evaluation: { groundTruth: split.groundTruth, offset: split.valOffset, cutoff: t.cutoff, metric: t.metric },
       onTrial: (ev) =>
-        progress.trialFinished({ number: ev.trial, state: ev.state, score: ev.score, algorithm: ev.algorithm, params: ev.params }),
+        progress.trialFinished({
+          number: ev.trial,
+          state: ev.state,
+          score: ev.score,
+          algorithm: ev.algorithm,
+          params: ev.params,
+        }),
       context,
     });
   } catch (err) {
@@ -229,7 +298,11 @@ async function searchBestModel(
     throw err;
   }
   progress.finish(false);
-  log.info('search_done', { best_class: result.best_class, best_score: result.best_score, n_completed: result.n_completed });
+  log.info('search_done', {
+    best_class: result.best_class,
+    best_score: result.best_score,
+    n_completed: result.n_completed,
+  });
   return result;
 }
 

@@ -21,7 +21,15 @@ export interface TrainingReport {
   metric: string;
   cutoff: number;
   dataStats: Record<string, number | string>;
-  split: { scheme: string; heldoutRatio: number; testUserRatio: number; seed: number; searchUsers: number; validationUsers: number; heldoutInteractions: number };
+  split: {
+    scheme: string;
+    heldoutRatio: number;
+    testUserRatio: number;
+    seed: number;
+    searchUsers: number;
+    validationUsers: number;
+    heldoutInteractions: number;
+  };
   trials: ReportTrial[];
   bestClass: string;
   bestParams: Record<string, unknown>;
@@ -85,7 +93,10 @@ function trialChart(trials: ReportTrial[], metricLabel: string): string {
     )
     .join('');
   const legend = algorithms
-    .map((a, i) => `<g transform="translate(${pad.l + i * 150},${H - 10})"><circle r="5" fill="${colour(a)}"/><text x="10" y="4">${esc(a)}</text></g>`)
+    .map(
+      (a, i) =>
+        `<g transform="translate(${pad.l + i * 150},${H - 10})"><circle r="5" fill="${colour(a)}"/><text x="10" y="4">${esc(a)}</text></g>`,
+    )
     .join('');
   return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="trial scores over time">
 <rect x="${pad.l}" y="${pad.t}" width="${W - pad.l - pad.r}" height="${H - pad.t - pad.b}" fill="#f8fafc" stroke="#cbd5e1"/>
@@ -109,7 +120,11 @@ function bestPerAlgorithm(trials: ReportTrial[]): string {
   }
   const rows = [...counts.entries()].map(([alg, c]) => {
     const b = best.get(alg);
-    const params = b ? Object.entries(b.params).map(([k, v]) => `${esc(k)}=${esc(fmt(v))}`).join(', ') : '–';
+    const params = b
+      ? Object.entries(b.params)
+          .map(([k, v]) => `${esc(k)}=${esc(fmt(v))}`)
+          .join(', ')
+      : '–';
     return `<tr><td>${esc(alg)}</td><td>${c.done}</td><td>${c.pruned}</td><td>${esc(fmt(b?.score ?? null))}</td><td>${params}</td></tr>`;
   });
   return `<table class="wide"><tr><th>algorithm</th><th>completed</th><th>pruned</th><th>best score</th><th>best configuration</th></tr>${rows.join('')}</table>`;

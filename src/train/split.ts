@@ -92,7 +92,11 @@ function shuffleInPlace(arr: Int32Array | number[], random: () => number): void 
 }
 
 /** Rows grouped by user, keeping source order within a user (counting sort). */
-function groupRowsByUser(userIndex: Int32Array, rows: Int32Array, nUsers: number): { start: Int32Array; rows: Int32Array } {
+function groupRowsByUser(
+  userIndex: Int32Array,
+  rows: Int32Array,
+  nUsers: number,
+): { start: Int32Array; rows: Int32Array } {
   const start = new Int32Array(nUsers + 1);
   for (const r of rows) start[userIndex[r] + 1]++;
   for (let u = 0; u < nUsers; u++) start[u + 1] += start[u];

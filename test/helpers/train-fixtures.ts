@@ -8,7 +8,9 @@ import { join } from 'node:path';
  * A purchase log with structure: users belong to one of `groups` taste groups and mostly buy items
  * of their group, so personalised models beat popularity.
  */
-export function makePurchaseCsv(opts: { users?: number; items?: number; perUser?: number; groups?: number; seed?: number } = {}): string {
+export function makePurchaseCsv(
+  opts: { users?: number; items?: number; perUser?: number; groups?: number; seed?: number } = {},
+): string {
   const users = opts.users ?? 60;
   const items = opts.items ?? 40;
   const perUser = opts.perUser ?? 12;
@@ -64,13 +66,19 @@ schema:
   time_column: timestamp
   time_unit: s
 training:
-${(opts.training ?? `  algorithms: [TopPop]
+${
+  opts.training ??
+  `  algorithms: [TopPop]
   n_trials: 1
   cutoff: 5
-  split: {heldout_ratio: 0.25, seed: 1}`)}
+  split: {heldout_ratio: 0.25, seed: 1}`
+}
 output:
-${opts.output ?? `  path: ${outputPath}
-  versioning: always_overwrite`}
+${
+  opts.output ??
+  `  path: ${outputPath}
+  versioning: always_overwrite`
+}
 ${opts.extra ?? ''}`,
   );
   const env: NodeJS.ProcessEnv = {

@@ -26,7 +26,9 @@ function holdInChild(output: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => (d.toString().includes('held') ? resolve(child) : reject(new Error(d.toString()))));
+    child.stdout?.on('data', (d: Buffer) =>
+      d.toString().includes('held') ? resolve(child) : reject(new Error(d.toString())),
+    );
     child.on('error', reject);
   });
 }
@@ -95,7 +97,9 @@ describe('recipe lock', () => {
   });
 
   it('rejects negative timeouts other than -1', async () => {
-    await expect(acquireRecipeLock(join(dir, 'x'), { timeoutSeconds: -2, failOnBusy: false })).rejects.toThrow(RangeError);
+    await expect(acquireRecipeLock(join(dir, 'x'), { timeoutSeconds: -2, failOnBusy: false })).rejects.toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -103,7 +107,10 @@ describe('lockPathFor', () => {
   it('puts remote outputs under the lock directory, named by the sha256 of the URI', () => {
     const uri = 's3://bucket/models/news.recotem';
     const digest = createHash('sha256').update(uri).digest('hex');
-    expect(lockPathFor(uri, '/var/lock/recotem')).toEqual({ path: `/var/lock/recotem/${digest}.lock`, remoteScheme: 's3' });
+    expect(lockPathFor(uri, '/var/lock/recotem')).toEqual({
+      path: `/var/lock/recotem/${digest}.lock`,
+      remoteScheme: 's3',
+    });
     expect(lockPathFor(uri, '').path).toBe(join(tmpdir(), 'recotem-locks', `${digest}.lock`));
   });
 

@@ -53,7 +53,13 @@ describe('recotem train (end to end)', () => {
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     const done = r.events.find((e) => e.event === 'train_done') as Record<string, unknown>;
-    expect(done).toMatchObject({ name: 'shop', exit_code: 0, best_class: 'TopPopRecommender', kid: 'test-key', trials: 1 });
+    expect(done).toMatchObject({
+      name: 'shop',
+      exit_code: 0,
+      best_class: 'TopPopRecommender',
+      kid: 'test-key',
+      trials: 1,
+    });
     expect(done.trained_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const { bytes } = await readArtifactBytes(ws.outputPath);
@@ -116,7 +122,10 @@ describe('recotem train (end to end)', () => {
     const r = recotem(['train', ws.recipePath], env);
     expect(r.status).toBe(8);
     expect(r.events.some((e) => e.event === 'fetching_data')).toBe(false);
-    expect(r.events.find((e) => e.event === 'train_error')).toMatchObject({ code: 'signing_key_missing', exit_code: 8 });
+    expect(r.events.find((e) => e.event === 'train_error')).toMatchObject({
+      code: 'signing_key_missing',
+      exit_code: 8,
+    });
   });
 
   it('maps a missing data file to exit 3 and logs train_error once', () => {

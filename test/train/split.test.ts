@@ -66,7 +66,12 @@ describe('random split', () => {
   });
 
   it('puts train-only users first when test_user_ratio < 1', () => {
-    const s = splitInteractions(grid(), { scheme: 'random', heldoutRatio: 0.2, testUserRatio: 0.25, random: seeded(3) });
+    const s = splitInteractions(grid(), {
+      scheme: 'random',
+      heldoutRatio: 0.2,
+      testUserRatio: 0.25,
+      random: seeded(3),
+    });
     expect(s.valOffset).toBe(15);
     expect(s.groundTruth.rows).toBe(5);
     for (let r = 0; r < 15; r++) expect(rowItems(s.search, r)).toHaveLength(10);
@@ -92,7 +97,12 @@ describe('random split', () => {
       [1, 1],
     ];
     const run = () =>
-      splitInteractions(input(pairs, 2, 2), { scheme: 'random', heldoutRatio: 0.1, testUserRatio: 1, random: seeded(1) });
+      splitInteractions(input(pairs, 2, 2), {
+        scheme: 'random',
+        heldoutRatio: 0.1,
+        testUserRatio: 1,
+        random: seeded(1),
+      });
     expect(run).toThrow(SplitError);
     expect(run).toThrow(/empty held-out test set/);
     try {
@@ -132,7 +142,13 @@ describe('time_user split', () => {
 
   it('needs a time column', () => {
     expect(() =>
-      splitInteractions(input([[0, 0]], 1, 1), { scheme: 'time_user', heldoutRatio: 0.5, testUserRatio: 1, random: seeded(1), timeColumn: 'ts' }),
+      splitInteractions(input([[0, 0]], 1, 1), {
+        scheme: 'time_user',
+        heldoutRatio: 0.5,
+        testUserRatio: 1,
+        random: seeded(1),
+        timeColumn: 'ts',
+      }),
     ).toThrow(/split failed: .*'ts'/);
   });
 });
@@ -174,7 +190,12 @@ describe('time_global split', () => {
 
   it('rejects empty data', () => {
     expect(() =>
-      splitInteractions(input([], 0, 0), { scheme: 'time_global', heldoutRatio: 0.2, testUserRatio: 1, random: seeded(1) }),
+      splitInteractions(input([], 0, 0), {
+        scheme: 'time_global',
+        heldoutRatio: 0.2,
+        testUserRatio: 1,
+        random: seeded(1),
+      }),
     ).toThrow(/requires at least one interaction/);
   });
 
