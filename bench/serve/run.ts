@@ -34,6 +34,34 @@ const { values: args } = parseArgs({
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
+/** The server process and, in cluster mode, its forked workers. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (kids) pids.push(...kids.split(/\s+/).map(Number));
+    }
+  } catch {
+    // process gone
+  }
+  return pids;
+}
+
+/** CPU seconds (user + system, all threads) used so far by the server and its workers. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100;
+}
+
 function rssMiB(pid: number): number {
   const pids = [pid];
   try {
@@ -164,6 +192,8 @@ interface Cell {
   p99: number;
   errors: number;
   peakRss: number;
+  /** Server CPU time per request (all threads and processes), a load-independent cost figure. */
+  cpuUsPerReq: number;
   healthMaxMs?: number;
   healthFailures?: number;
 }
@@ -211,7 +241,9 @@ async function load(
     peakRss = Math.max(peakRss, rssMiB(s.child.pid!));
   }, 250);
   const probe = endpoint === 'health' ? null : probeHealth(s.base);
+  const cpu0 = cpuSeconds(s.child.pid!);
   const result = await autocannon({ url: s.base, connections, duration, requests: [request] });
+  const cpu = cpuSeconds(s.child.pid!) - cpu0;
   clearInterval(sampler);
   const health = probe ? await probe.stop() : undefined;
   const reqPerSec = result.requests.average;
@@ -226,6 +258,7 @@ async function load(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     peakRss,
+    cpuUsPerReq: (cpu * 1e6) / Math.max(1, reqPerSec * duration),
     healthMaxMs: health?.maxMs,
     healthFailures: health?.failures,
   };
@@ -278,7 +311,7 @@ async function main(): Promise<void> {
             const cell = await load(server, model, endpoint, connections, duration, mode);
             cells.push(cell);
             log(
-              `  ${endpoint} c=${connections}: ${fmt(cell.reqPerSec)} req/s p50 ${cell.p50} ms p99 ${cell.p99} ms errors ${cell.errors} RSS ${fmt(cell.peakRss)} MiB${cell.healthMaxMs !== undefined ? ` health max ${fmt(cell.healthMaxMs, 1)} ms fails ${cell.healthFailures}` : ''}`,
+              `  ${endpoint} c=${connections}: ${fmt(cell.reqPerSec)} req/s p50 ${cell.p50} ms p99 ${cell.p99} ms errors ${cell.errors} RSS ${fmt(cell.peakRss)} MiB cpu ${fmt(cell.cpuUsPerReq)} µs/req${cell.healthMaxMs !== undefined ? ` health max ${fmt(cell.healthMaxMs, 1)} ms fails ${cell.healthFailures}` : ''}`,
             );
           }
         }
@@ -304,12 +337,12 @@ async function main(): Promise<void> {
   );
   const out: string[] = [];
   out.push(
-    '| model | workers | endpoint | conns | req/s | units/s | p50 ms | p99 ms | errors | peak RSS MiB | health max ms / fails |',
+    '| model | workers | endpoint | conns | req/s | units/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU µs/req | health max ms / fails |',
   );
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cells) {
     out.push(
-      `| ${c.model} | ${c.mode} | ${c.endpoint} | ${c.connections} | ${fmt(c.reqPerSec)} | ${fmt(c.unitsPerSec)} | ${c.p50} | ${c.p99} | ${c.errors} | ${fmt(c.peakRss)} | ${c.healthMaxMs === undefined ? '' : `${fmt(c.healthMaxMs, 1)} / ${c.healthFailures}`} |`,
+      `| ${c.model} | ${c.mode} | ${c.endpoint} | ${c.connections} | ${fmt(c.reqPerSec)} | ${fmt(c.unitsPerSec)} | ${c.p50} | ${c.p99} | ${c.errors} | ${fmt(c.peakRss)} | ${fmt(c.cpuUsPerReq)} | ${c.healthMaxMs === undefined ? '' : `${fmt(c.healthMaxMs, 1)} / ${c.healthFailures}`} |`,
     );
   }
   out.push(

@@ -5,6 +5,7 @@
  * even if a hot-swap replaces the registry entry meanwhile.
  */
 import { isFatalRuntimeError } from '../../errors/index.js';
+import { SingleUserCoalescer } from './coalesce.js';
 import type { ServingModel } from './model.js';
 import { RankScratch, rankKnownUsers, rankProfile } from './rank.js';
 import type { TopK } from './topk.js';
@@ -44,6 +45,9 @@ export function runProfiles(model: ServingModel, profiles: readonly ProfileJob[]
 export class InlineExecutor implements ScoringExecutor {
   readonly kind = 'inline' as const;
   private readonly scratch = new RankScratch();
+  private readonly coalescer = new SingleUserCoalescer(async (_key, model, users, limits) =>
+    rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch),
+  );
 
   /** Builds the recommender now, so a model that cannot load fails the load, not a request. */
   async attach(_key: string, model: ServingModel): Promise<void> {
@@ -52,7 +56,8 @@ export class InlineExecutor implements ScoringExecutor {
 
   detach(): void {}
 
-  async rankKnownUsers(_key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+  async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    if (users.length === 1) return [await this.coalescer.rank(key, model, users[0], limits[0])];
     return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
   }
 

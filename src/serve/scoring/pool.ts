@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import { ArtifactError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
+import { SingleUserCoalescer } from './coalesce.js';
 import { type ProfileJob, type ProfileResult, runProfiles, type ScoringExecutor } from './executor.js';
 import { ModelLayoutError, type ServingModel } from './model.js';
 import { RankScratch, rankKnownUsers } from './rank.js';
@@ -154,7 +155,19 @@ export class ThreadPoolExecutor implements ScoringExecutor {
     }
   }
 
+  private readonly coalescer = new SingleUserCoalescer((key, model, users, limits) =>
+    this.rankMany(key, model, users, limits),
+  );
+
   async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    // Counted from the moment the request waits for its group, so a swap cannot release the model
+    // between queueing and scoring.
+    if (users.length === 1)
+      return this.track(key, async () => [await this.coalescer.rank(key, model, users[0], limits[0])]);
+    return this.rankMany(key, model, users, limits);
+  }
+
+  private async rankMany(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
     if (users.length * model.nItems <= this.inlineMaxScores) {
       return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
     }

@@ -5,20 +5,33 @@
  */
 import type { Recommender } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
+import { releaseShared, sharedF32, wasmRuntime } from '../../linalg/index.js';
 import { ModelLayoutError } from './model.js';
 import { selectTop, type TopK } from './topk.js';
 
 /** Score blocks stay below this many floats (16 MiB) however many users a batch holds. */
 const MAX_BLOCK_FLOATS = 4 * 1024 * 1024;
 
-/** Per-thread scratch: a reusable score block. */
+/**
+ * Per-thread scratch: a reusable score block, allocated in the WebAssembly kernel heap when the
+ * kernels are loaded, so scoring writes into it without a staging copy and top-k selects in place.
+ */
 export class RankScratch {
-  private block = new Float32Array(0);
+  private block: Float32Array = new Float32Array(0);
 
   scoreBlock(floats: number): Float32Array {
-    if (this.block.length < floats) this.block = new Float32Array(floats);
+    if (this.block.length < floats) {
+      releaseShared(this.block);
+      this.block = canUseHeap() ? sharedF32(floats) : new Float32Array(floats);
+    }
     return this.block.length === floats ? this.block : this.block.subarray(0, floats);
   }
+}
+
+/** Threads attached read-only to another thread's heap may not allocate in it. */
+function canUseHeap(): boolean {
+  const rt = wasmRuntime();
+  return rt !== null && !rt.heap.readOnly;
 }
 
 function checkLayout(recommender: Recommender, seen: CsrMatrix): void {
@@ -28,6 +41,14 @@ function checkLayout(recommender: Recommender, seen: CsrMatrix): void {
     );
   }
 }
+
+/**
+ * Latent-factor models score through the pairwise GEMM kernel, which rounds a row scored in a pair
+ * differently (in the last bits) from a lone row. Scoring an odd block with its last user repeated
+ * keeps every user on the pair path, so a user's scores never depend on how many other users
+ * share the call (a batch, or single requests coalesced together).
+ */
+const PAIRED_SCORING: ReadonlySet<string> = new Set(['IALSRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender']);
 
 /**
  * Top `limits[j]` items for each known user `users[j]`, with the user's training items removed.
@@ -47,17 +68,26 @@ export function rankKnownUsers(
     for (let j = 0; j < users.length; j++) results[j] = { indices: new Int32Array(0), scores: new Float32Array(0) };
     return results;
   }
-  const blockUsers = Math.max(1, Math.min(users.length, Math.floor(MAX_BLOCK_FLOATS / nItems)));
+  const paired = PAIRED_SCORING.has(recommender.className);
+  // Even block sizes, so only the final block can need the repeated row.
+  const blockUsers = Math.max(2, Math.min(users.length + 1, Math.floor(MAX_BLOCK_FLOATS / nItems))) & ~1;
   const { indptr, indices } = seen;
   for (let start = 0; start < users.length; start += blockUsers) {
     const end = Math.min(users.length, start + blockUsers);
     const count = end - start;
-    const block = scratch.scoreBlock(count * nItems);
-    const blockIds = users.subarray(start, end);
+    const rows = paired && count % 2 === 1 ? count + 1 : count;
+    const block = scratch.scoreBlock(rows * nItems);
+    let blockIds = users.subarray(start, end);
     for (let j = 0; j < count; j++) {
       const u = blockIds[j];
       if (!(u >= 0 && u < recommender.nUsers))
         throw new ModelLayoutError(`user index ${u} outside [0, ${recommender.nUsers})`);
+    }
+    if (rows > count) {
+      const padded = new Int32Array(rows);
+      padded.set(blockIds);
+      padded[count] = blockIds[count - 1];
+      blockIds = padded;
     }
     recommender.scoreUsers(blockIds, block);
     for (let j = 0; j < count; j++) {
