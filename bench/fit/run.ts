@@ -22,6 +22,7 @@ interface CaseResult {
   fitS?: number;
   fitCpuS?: number;
   top10S?: number;
+  top10CpuS?: number;
   top10Users?: number;
   evalS?: number;
   peakRssMiB: number;
@@ -144,6 +145,7 @@ for (const c of selected) {
   let line = `| ${c.dataset} | ${c.algo} | fit ${fmt(fitMed)}${fit.length > 1 ? ` (min ${fmt(Math.min(...fit))})` : ''}${ratio(fitMed, c.ref.fitS)}`;
   if (cpu.length) line += `, CPU ${fmt(median(cpu))} s over ${threads} threads`;
   line += ` | top-10 ×${first.top10Users ?? 0} ${fmt(topMed)}${ratio(topMed, c.ref.top10S)}`;
+  if (first.top10CpuS !== undefined) line += `, CPU ${fmt(first.top10CpuS)} s`;
   line += ` | pool start ${fmt(first.poolStartS)} | peak RSS ${rss.toFixed(0)} MiB${ratio(rss, c.ref.rssMiB)} |`;
   if (first.metrics) {
     const m = first.metrics;

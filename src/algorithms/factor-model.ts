@@ -26,7 +26,8 @@ const USER_BLOCK = 256;
 /**
  * out[r, :] = userF[users[r]] · itemFᵀ (+ bias) for every r, row-major users.length × nItems.
  * Both factor matrices have row stride kp. `itemF` is treated as read-only and cached in the kernel
- * heap between calls (call `unpin(itemF)` after modifying it in place).
+ * heap between calls (call `unpin(itemF)` after modifying it in place). An `out` allocated with
+ * `sharedF32` is written in place; any other array receives a copy.
  */
 export function scoreFactorUsers(
   userF: Float32Array,
