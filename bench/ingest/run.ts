@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { fetchInteractions } from '../../src/data/interactions.js';
+import { cleanseAndIndex } from '../../src/data/cleanse.js';
+import { fetchSourceTable } from '../../src/data/interactions.js';
 import { getSourceRegistry } from '../../src/data/sources/registry.js';
 import { csrFromCoo } from '../../src/linalg/csr.js';
 
@@ -130,22 +131,37 @@ async function measure(kind: string, path: string): Promise<void> {
     schema: { user_column: 'user_id', item_column: 'item_id', time_column: 'timestamp', time_unit: 's' as const },
     cleansing: { drop_null_ids: true, dedup: 'keep_last' as const, min_rows: null, min_users: null, min_items: null },
   };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const t0 = performance.now();
-  const { interactions } = await fetchInteractions(recipe, { runId: 'bench' }, registry);
+  const c0 = cpu();
+  const table = await fetchSourceTable(recipe, { runId: 'bench' }, registry);
   const t1 = performance.now();
+  const c1 = cpu();
+  const interactions = cleanseAndIndex(table, recipe);
+  const t2 = performance.now();
+  const c2 = cpu();
   const csr = csrFromCoo(
     interactions.userIds.length,
     interactions.itemIds.length,
     interactions.userIndex,
     interactions.itemIndex,
   );
-  const t2 = performance.now();
+  const t3 = performance.now();
+  const c3 = cpu();
   console.log(
     JSON.stringify({
       kind,
-      fetch_cleanse_ms: Math.round(t1 - t0),
-      csr_ms: Math.round(t2 - t1),
-      total_ms: Math.round(t2 - t0),
+      fetch_ms: Math.round(t1 - t0),
+      cleanse_ms: Math.round(t2 - t1),
+      csr_ms: Math.round(t3 - t2),
+      total_ms: Math.round(t3 - t0),
+      fetch_cpu_ms: Math.round(c1 - c0),
+      cleanse_cpu_ms: Math.round(c2 - c1),
+      csr_cpu_ms: Math.round(c3 - c2),
+      total_cpu_ms: Math.round(c3 - c0),
       peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
       n_rows: interactions.nRows,
       n_users: interactions.userIds.length,
@@ -190,7 +206,9 @@ async function main(): Promise<void> {
       const line = res.stdout.trim().split('\n').pop() as string;
       const r = JSON.parse(line);
       console.log(
-        `${kind.padEnd(8)} ${String(statSync(path).size).padStart(11)} B  fetch+cleanse+index ${r.fetch_cleanse_ms} ms  csr ${r.csr_ms} ms  total ${r.total_ms} ms  peak RSS ${r.peak_rss_mib} MiB  (${r.n_rows} rows, ${r.n_users} users, ${r.n_items} items)`,
+        `${kind.padEnd(8)} ${String(statSync(path).size).padStart(11)} B  wall: fetch ${r.fetch_ms} + cleanse/index ${r.cleanse_ms} + csr ${r.csr_ms} = ${r.total_ms} ms` +
+          `  cpu: ${r.fetch_cpu_ms} + ${r.cleanse_cpu_ms} + ${r.csr_cpu_ms} = ${r.total_cpu_ms} ms  peak RSS ${r.peak_rss_mib} MiB` +
+          `  (${r.n_rows} rows, ${r.n_users} users, ${r.n_items} items, nnz ${r.nnz})`,
       );
     }
   } finally {

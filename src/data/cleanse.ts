@@ -100,45 +100,42 @@ export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe):
 
   // Step 3: time column, only when configured and present.
   const timeColumn = schema.time_column ?? null;
-  let times =
+  const times =
     timeColumn !== null && table.hasColumn(timeColumn)
       ? timeColumnMs(table.column(timeColumn), rows, timeColumn, schema.time_unit ?? null)
       : null;
 
-  // Step 4: de-duplicate (user, item) pairs in source row order.
-  if (cleansing.dedup !== 'none' && uc.length > 0) {
-    const keep = dedupMask(uc, ic, users.strings.length, items.strings.length, cleansing.dedup);
-    let m = 0;
-    for (let k = 0; k < keep.length; k++) m += keep[k];
-    if (m < uc.length) {
-      const u2 = new Int32Array(m);
-      const i2 = new Int32Array(m);
-      const t2 = times ? new Float64Array(m) : null;
-      let j = 0;
-      for (let k = 0; k < keep.length; k++) {
-        if (!keep[k]) continue;
-        u2[j] = uc[k];
-        i2[j] = ic[k];
-        if (t2 && times) t2[j] = times[k];
-        j++;
-      }
-      uc = u2;
-      ic = i2;
-      times = t2;
-    }
-  }
-
-  // Index spaces: the sorted distinct ids that survived.
+  // Index spaces: the sorted distinct ids. De-duplication never removes an id entirely (one row of
+  // every pair stays), so they can be computed before it.
   const userMap = sortedIndex(uc, users.strings);
   const itemMap = sortedIndex(ic, items.strings);
-  const m = uc.length;
+
+  // Step 4: de-duplicate (user, item) pairs in source row order, then gather the output rows.
+  const drop =
+    cleansing.dedup !== 'none' && uc.length > 0
+      ? duplicateMask(uc, ic, users.strings.length, items.strings.length, cleansing.dedup)
+      : null;
+  const m = uc.length - (drop?.count ?? 0);
   const userIndex = new Int32Array(m);
   const itemIndex = new Int32Array(m);
+  const outTimes = times && drop && drop.count > 0 ? new Float64Array(m) : times;
   const ur = userMap.remap;
   const ir = itemMap.remap;
-  for (let k = 0; k < m; k++) {
-    userIndex[k] = ur[uc[k]];
-    itemIndex[k] = ir[ic[k]];
+  if (drop === null || drop.count === 0) {
+    for (let k = 0; k < m; k++) {
+      userIndex[k] = ur[uc[k]];
+      itemIndex[k] = ir[ic[k]];
+    }
+  } else {
+    const dropped = drop.mask;
+    let j = 0;
+    for (let k = 0; k < uc.length; k++) {
+      if (dropped[k]) continue;
+      userIndex[j] = ur[uc[k]];
+      itemIndex[j] = ir[ic[k]];
+      if (outTimes && times) outTimes[j] = times[k];
+      j++;
+    }
   }
 
   const stats: CleansingStats = {
@@ -150,49 +147,60 @@ export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe):
   };
   checkMinData(stats, cleansing);
   log.info('data_cleansed', { n_rows: stats.n_rows, drop_count: stats.drop_count });
-  return { nRows: m, userIds: userMap.ids, itemIds: itemMap.ids, userIndex, itemIndex, timeMs: times, stats };
+  return { nRows: m, userIds: userMap.ids, itemIds: itemMap.ids, userIndex, itemIndex, timeMs: outTimes, stats };
 }
 
 /**
- * keep[k]: row k is the first (or last) occurrence of its (user, item) pair in source order. Rows
- * are grouped by user with a stable counting sort; within a user an item stamp array finds
- * repeats, so the whole pass is linear.
+ * Rows that repeat an earlier (keep_first) or later (keep_last) row's (user, item) pair in source
+ * order. Rows are grouped by user with a stable counting sort (row and item interleaved, so each
+ * row costs one cache line); within a user an item stamp array finds repeats, so the pass is linear.
+ * Only the dropped rows are recorded: duplicates are usually few.
  */
-function dedupMask(
+function duplicateMask(
   uc: Int32Array,
   ic: Int32Array,
   nUserCodes: number,
   nItemCodes: number,
   policy: 'keep_first' | 'keep_last',
-): Uint8Array {
+): { mask: Uint8Array; count: number } {
   const n = uc.length;
   const start = new Int32Array(nUserCodes + 1);
   for (let k = 0; k < n; k++) start[uc[k] + 1]++;
   for (let u = 0; u < nUserCodes; u++) start[u + 1] += start[u];
   const next = start.slice(0, nUserCodes);
-  const byUser = new Int32Array(n);
-  const itemOf = new Int32Array(n);
+  const grouped = new Int32Array(2 * n); // [row, item] per position
   for (let k = 0; k < n; k++) {
-    const p = next[uc[k]]++;
-    byUser[p] = k;
-    itemOf[p] = ic[k];
+    const p = next[uc[k]]++ << 1;
+    grouped[p] = k;
+    grouped[p + 1] = ic[k];
   }
   const stamp = new Int32Array(nItemCodes).fill(-1);
-  const keep = new Uint8Array(n);
-  const first = policy === 'keep_first';
+  const mask = new Uint8Array(n);
+  let count = 0;
   for (let u = 0; u < nUserCodes; u++) {
     const lo = start[u];
     const hi = start[u + 1];
-    for (let q = 0; q < hi - lo; q++) {
-      const p = first ? lo + q : hi - 1 - q;
-      const it = itemOf[p];
-      if (stamp[it] !== u) {
-        stamp[it] = u;
-        keep[byUser[p]] = 1;
+    if (policy === 'keep_first') {
+      for (let p = lo; p < hi; p++) {
+        const it = grouped[2 * p + 1];
+        if (stamp[it] !== u) stamp[it] = u;
+        else {
+          mask[grouped[2 * p]] = 1;
+          count++;
+        }
+      }
+    } else {
+      for (let p = hi - 1; p >= lo; p--) {
+        const it = grouped[2 * p + 1];
+        if (stamp[it] !== u) stamp[it] = u;
+        else {
+          mask[grouped[2 * p]] = 1;
+          count++;
+        }
       }
     }
   }
-  return keep;
+  return { mask, count };
 }
 
 /** Sorted distinct strings of the codes in use, and code → position in that order. */

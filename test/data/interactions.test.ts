@@ -2,17 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FetchRecipe, fetchInteractions, fetchSourceTable, type SourceFactory } from '../../src/data/interactions.js';
+import {
+  type FetchRecipe,
+  fetchInteractions,
+  fetchSourceTable,
+  type SourceFactory,
+} from '../../src/data/interactions.js';
 import { getSourceRegistry } from '../../src/data/sources/registry.js';
 import type { DataSource, FetchContext } from '../../src/data/sources/types.js';
 import { InteractionTable } from '../../src/data/table.js';
-import {
-  DataSourceError,
-  exitCodeFor,
-  HttpFetchError,
-  RecipeError,
-  TrainingError,
-} from '../../src/errors/index.js';
+import { DataSourceError, exitCodeFor, HttpFetchError, RecipeError, TrainingError } from '../../src/errors/index.js';
 import { captureLogs } from '../../src/log/index.js';
 
 let dir: string;

@@ -70,6 +70,12 @@ export interface CsvParseOptions {
   dtype: Readonly<Record<string, string>> | null;
   /** Columns used as ids: checked and dictionary-encoded through their distinct values. */
   idColumns: ReadonlySet<string>;
+  /**
+   * The schema's time column: only "numeric or not" matters for it (a number needs a unit, text is
+   * parsed), so it gets one cheap numeric check instead of the integer-then-float stages and is
+   * typed float when numeric.
+   */
+  timeColumn?: string | null;
 }
 
 /** Parses a prepared CSV file; CsvFormatError or DuckDB errors on malformed input. */
@@ -126,7 +132,8 @@ export async function parseCsv(
       sources.push({ table: 'raw', column: quoteIdent(internal[i]), distinct: false });
     }
   }
-  const types = await inferTypes(session, sources, forced, nonNull, rowCount);
+  const timeIdx = opts.timeColumn ? names.indexOf(opts.timeColumn) : -1;
+  const types = await inferTypes(session, sources, forced, nonNull, rowCount, timeIdx);
   for (const [idx, t] of forced) await checkForced(session, sources[idx], names[idx], t, nonNull[idx] < rowCount);
 
   const plans = internal.map((c, i) => planFor(colRef(c), types[i], sources[i]));
@@ -183,6 +190,8 @@ interface ValueSource {
 
 const isInt = (c: string) => `TRY_CAST(${c} AS BIGINT) IS NOT NULL AND regexp_full_match(${c}, '${INT_RE}')`;
 const isFloat = (c: string) => `regexp_full_match(${c}, '${FLOAT_RE}')`;
+/** Numeric in the pandas sense (DuckDB's DOUBLE cast also takes `1_000`, which pandas does not). */
+const isNumeric = (c: string) => `TRY_CAST(${c} AS DOUBLE) IS NOT NULL AND NOT contains(${c}, '_')`;
 const isBool = (c: string) => `${c} IN (${[...TRUE_TEXTS, ...FALSE_TEXTS].map(quoteLiteral).join(', ')})`;
 
 /** `bool_and` of `pred` over the non-null values of each source, one query per table. */
@@ -217,6 +226,7 @@ async function inferTypes(
   forced: ReadonlyMap<number, CsvType>,
   nonNull: readonly number[],
   rowCount: number,
+  timeIdx = -1,
 ): Promise<CsvType[]> {
   const types: (CsvType | undefined)[] = sources.map((_, i) => forced.get(i));
   let open = sources.map((_, i) => i).filter((i) => types[i] === undefined);
@@ -233,19 +243,26 @@ async function inferTypes(
     });
     open = open.filter((i) => types[i] === undefined);
   }
+  const timeOnly = timeIdx >= 0 && open.includes(timeIdx) && !sources[timeIdx].distinct;
   for (const [pred, type] of [
+    [isNumeric, 'float'],
     [isInt, 'int'],
     [isFloat, 'float'],
     [isBool, 'bool'],
   ] as const) {
-    if (open.length === 0) break;
+    // The numeric stage is for the time column alone; the integer and float stages skip it.
+    const stage = open.filter((i) =>
+      pred === isNumeric ? timeOnly && i === timeIdx : pred === isBool || !(timeOnly && i === timeIdx),
+    );
+    if (stage.length === 0) continue;
     const ok = await allMatch(
       session,
-      open.map((i) => sources[i]),
+      stage.map((i) => sources[i]),
       pred,
     );
-    open = open.filter((i, k) => {
-      if (!ok[k]) return true;
+    const passed = new Set(stage.filter((_, k) => ok[k]));
+    open = open.filter((i) => {
+      if (!passed.has(i)) return true;
       // An integer column with missing values is a float column, as in pandas.
       types[i] = type === 'int' && nonNull[i] < rowCount ? 'float' : type;
       return false;

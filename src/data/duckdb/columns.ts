@@ -81,16 +81,18 @@ export async function materializeColumns(
         : new Uint8Array(rowCount),
   );
   if (plans.length > 0 && rowCount > 0) {
+    // A materialized result: chunks are read synchronously, without a round trip per chunk.
     const result = await session.run(`SELECT ${selects.join(', ')} FROM ${table} t ${joins.join(' ')}`);
     const rid = new Int32Array(2048);
     const scratch = plans.map((p) =>
       p.kind === 'dict' ? new Int32Array(2048) : p.kind === 'number' ? new Float64Array(2048) : new Uint8Array(2048),
     );
     let seen = 0;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
+    const chunks = result.chunkCount;
+    for (let ci = 0; ci < chunks; ci++) {
+      const chunk = result.getChunk(ci);
       const n = chunk.rowCount;
+      if (n === 0) continue;
       copyVector(chunk.getColumnVector(0), n, rid, 0);
       for (let c = 0; c < plans.length; c++) {
         const src = scratch[c];

@@ -43,9 +43,9 @@ export class DuckSession {
   async firstColumn(sql: string): Promise<unknown[]> {
     const result = await this.conn.run(sql);
     const out: unknown[] = [];
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
+    const chunks = result.chunkCount;
+    for (let ci = 0; ci < chunks; ci++) {
+      const chunk = result.getChunk(ci);
       const v = chunk.getColumnVector(0);
       for (let i = 0; i < chunk.rowCount; i++) out.push(v.getItem(i));
     }

@@ -49,6 +49,7 @@ async function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<Int
         header: config.header,
         dtype: config.dtype,
         idColumns: new Set([schemaColumns.user, schemaColumns.item].filter((c): c is string => Boolean(c))),
+        timeColumn: schemaColumns.time,
       });
     } catch (err) {
       throw parseError(err, shown);

@@ -93,6 +93,15 @@ describe('csv type inference', () => {
     expect(inferred.values('item_id')).toEqual([7, 7]);
   });
 
+  it('checks the schema time column only for being numeric', async () => {
+    const extra = { user_column: 'u', item_column: 'i', time_column: 't' };
+    const numeric = await load({ path: file('u,i,t\na,x,1700000000\nb,y,1.7e9\n') }, extra);
+    expect(numeric.columnType('t')).toBe('float');
+    expect(numeric.values('t')).toEqual([1_700_000_000, 1_700_000_000]);
+    const text = await load({ path: file('u,i,t\na,x,1_700\nb,y,2024-01-01\n') }, extra);
+    expect(text.columnType('t')).toBe('string');
+  });
+
   it('enforces dtype overrides', async () => {
     const path = file('a,b\n1,x\n,y\n');
     expect((await failure(load({ path, dtype: { a: 'int' } }))).message).toBe(

@@ -6,11 +6,11 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/data/storage/index.js';
 import { csvConfigSchema, parquetConfigSchema } from '../../../src/data/sources/configs.js';
 import { createCsvSource } from '../../../src/data/sources/csv.js';
 import { createParquetSource } from '../../../src/data/sources/parquet.js';
 import type { FetchContext } from '../../../src/data/sources/types.js';
+import { openStore } from '../../../src/data/storage/index.js';
 import { DataSourceError, exitCodeFor } from '../../../src/errors/index.js';
 import { captureLogs } from '../../../src/log/index.js';
 import { type FakeGcs, startFakeGcs } from '../../helpers/fake-gcs.js';
@@ -76,7 +76,11 @@ describe('parquet source', () => {
       expect(t.values('w')).toEqual([1.5, Number.NaN, 3]);
       expect(t.values('flag')).toEqual([true, false, null]);
       expect(t.values('day')).toEqual([new Date('2024-01-01T00:00:00Z'), null, null]);
-      expect(logs.events('parquet_source_fetch_done')[0]).toMatchObject({ rows: 3, sha256_verified: false, path: duckParquet });
+      expect(logs.events('parquet_source_fetch_done')[0]).toMatchObject({
+        rows: 3,
+        sha256_verified: false,
+        path: duckParquet,
+      });
       expect(logs.events('parquet_source_fetch_start')[0]).toMatchObject({ scheme: 'local' });
     } finally {
       logs.stop();
@@ -107,12 +111,16 @@ describe('parquet source', () => {
   it('reports corrupt files, missing files and pin mismatches with the Parquet wording', async () => {
     const bad = join(dir, 'bad.parquet');
     writeFileSync(bad, 'PAR1 definitely not parquet');
-    const err = await parquet({ path: bad }).fetch(ctx()).catch((e: unknown) => e);
+    const err = await parquet({ path: bad })
+      .fetch(ctx())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataSourceError);
     expect((err as Error).message).toMatch(new RegExp(`^Failed to parse Parquet from '${bad}': `));
     const missing = join(dir, 'none.parquet');
     await expect(parquet({ path: missing }).fetch(ctx())).rejects.toThrow(`Parquet file not found: ${missing}`);
-    const pinned = await parquet({ path: duckParquet, sha256: '0'.repeat(64) }).fetch(ctx()).catch((e: unknown) => e);
+    const pinned = await parquet({ path: duckParquet, sha256: '0'.repeat(64) })
+      .fetch(ctx())
+      .catch((e: unknown) => e);
     expect(exitCodeFor(pinned)).toBe(7);
     const good = createHash('sha256').update(readFileSync(duckParquet)).digest('hex');
     expect((await parquet({ path: duckParquet, sha256: good }).fetch(ctx())).rowCount).toBe(3);
@@ -126,17 +134,23 @@ describe('sources on object stores', () => {
     await openStore(`s3://${s3.bucket}/in/events.csv.gz`).write(gzipSync(text));
     await openStore('gs://proj@bkt/in/events.csv').write(Buffer.from(text));
     await openStore('az://data/in/events.parquet').write(readFileSync(duckParquet));
-    const fromS3 = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: `s3://${s3.bucket}/in/events.csv.gz` })).fetch(ctx());
+    const fromS3 = await createCsvSource(
+      csvConfigSchema.parse({ type: 'csv', path: `s3://${s3.bucket}/in/events.csv.gz` }),
+    ).fetch(ctx());
     expect(fromS3.values('item_id')).toEqual(['i1', 'i2']);
     const logs = captureLogs();
     try {
-      const fromGs = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'gs://proj@bkt/in/events.csv' })).fetch(ctx());
+      const fromGs = await createCsvSource(
+        csvConfigSchema.parse({ type: 'csv', path: 'gs://proj@bkt/in/events.csv' }),
+      ).fetch(ctx());
       expect(fromGs.values('user_id')).toEqual(['u1', 'u2']);
       expect(logs.events('csv_source_fetch_start')[0]).toMatchObject({ scheme: 'gs' });
     } finally {
       logs.stop();
     }
-    const fromAz = await parquet({ path: 'abfss://data@devstoreaccount1.dfs.core.windows.net/in/events.parquet' }).fetch(ctx());
+    const fromAz = await parquet({
+      path: 'abfss://data@devstoreaccount1.dfs.core.windows.net/in/events.parquet',
+    }).fetch(ctx());
     expect(fromAz.rowCount).toBe(3);
   });
 
@@ -158,9 +172,9 @@ describe('sources on object stores', () => {
     await expect(
       createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'gs://bkt/missing.csv' })).fetch(ctx()),
     ).rejects.toThrow('CSV file not found: gs://bkt/missing.csv');
-    await expect(createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'az://data/missing.csv' })).probe?.()).rejects.toThrow(
-      'CSV file not found: az://data/missing.csv',
-    );
+    await expect(
+      createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'az://data/missing.csv' })).probe?.(),
+    ).rejects.toThrow('CSV file not found: az://data/missing.csv');
     await expect(parquet({ path: 'az://data/in/events.parquet' }).probe?.()).resolves.toBeUndefined();
   });
 });
