@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IALSRecommender, ialsSpec } from '../../src/algorithms/ials.js';
 import { TrainingError } from '../../src/errors/index.js';
@@ -5,6 +7,7 @@ import { conjugateGradient } from '../../src/linalg/cg.js';
 import { type CsrMatrix, csrFromCoo, transpose } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
 import { Rng } from '../../src/linalg/random.js';
+import { fixtureScores } from './fixtures/factor-models-run.js';
 
 afterAll(async () => {
   await closePools();
@@ -314,6 +317,23 @@ describe('IALSRecommender', () => {
     await logged.fit({ threads: 1 });
     expect(Array.from(allScores(logged))).not.toEqual(Array.from(allScores(plain)));
   });
+
+  it('the TypeScript fallback (no WebAssembly) trains the factor models to the same scores', async () => {
+    const script = fileURLToPath(new URL('./fixtures/factor-models-run.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      env: { ...process.env, RECOTEM_DISABLE_WASM: '1' },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const { warning, scores } = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}');
+    expect(warning).toMatch(/RECOTEM_DISABLE_WASM/);
+    const mine = await fixtureScores();
+    for (const name of ['ials', 'svd', 'bpr']) {
+      let worst = 0;
+      for (let i = 0; i < 90; i++) worst = Math.max(worst, Math.abs(scores[name][i] - mine[name][i]));
+      expect(worst, name).toBeLessThan(1e-3);
+    }
+  }, 60_000);
 
   it('rejects bad hyper-parameters with a TrainingError naming the parameter', () => {
     const X = tasteMatrix(5, 5, 1);
