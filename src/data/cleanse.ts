@@ -4,13 +4,10 @@
  * users and items by their sorted id strings. Everything runs on flat typed arrays.
  */
 import { MinDataViolation } from '../errors/index.js';
-import { getLogger } from '../log/index.js';
 import { idCodes, sortCodesById } from './ids.js';
 import { missingColumnError } from './sources/required-columns.js';
 import type { InteractionTable } from './table.js';
 import { type TimeUnit, timeColumnMs } from './time.js';
-
-const log = getLogger('recotem.data.cleanse');
 
 export interface SchemaSpec {
   readonly user_column: string;
@@ -146,7 +143,6 @@ export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe):
     dedup_policy: cleansing.dedup,
   };
   checkMinData(stats, cleansing);
-  log.info('data_cleansed', { n_rows: stats.n_rows, drop_count: stats.drop_count });
   return { nRows: m, userIds: userMap.ids, itemIds: itemMap.ids, userIndex, itemIndex, timeMs: outTimes, stats };
 }
 
