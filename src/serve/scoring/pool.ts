@@ -22,9 +22,10 @@ const WORKER_ENTRY = siblingModule(import.meta.url, 'worker');
 const MIN_USERS_PER_SPLIT = 16;
 
 /**
- * Jobs that score at most this many (user, item) pairs run on the event loop: a thread round trip
- * costs more than ranking one user over a catalogue of tens of thousands of items, and such a job
- * blocks the loop for well under a millisecond. Batches and very large catalogues go to threads.
+ * A request that scores at most this many (user, item) pairs runs on the event loop: ranking one
+ * user over a catalogue of tens of thousands of items costs less than a thread round trip, and
+ * concurrent single-user requests are coalesced into one call anyway. Batches and very large
+ * catalogues go to the threads, so a 256-user batch never stalls the event loop.
  */
 export const DEFAULT_INLINE_MAX_SCORES = 65_536;
 
@@ -155,35 +156,38 @@ export class ThreadPoolExecutor implements ScoringExecutor {
     }
   }
 
-  private readonly coalescer = new SingleUserCoalescer((key, model, users, limits) =>
-    this.rankMany(key, model, users, limits),
+  /** Groups of cheap single-user requests, scored together on the event loop. */
+  private readonly localCoalescer = new SingleUserCoalescer(async (_key, model, users, limits) =>
+    rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch),
+  );
+  /** Groups of single-user requests over catalogues too large to score on the event loop. */
+  private readonly threadCoalescer = new SingleUserCoalescer((key, _model, users, limits) =>
+    this.inThreads(key, users, limits),
   );
 
   async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
-    // Counted from the moment the request waits for its group, so a swap cannot release the model
-    // between queueing and scoring.
-    if (users.length === 1)
-      return this.track(key, async () => [await this.coalescer.rank(key, model, users[0], limits[0])]);
-    return this.rankMany(key, model, users, limits);
+    const cheap = users.length * model.nItems <= this.inlineMaxScores;
+    if (users.length === 1) {
+      if (cheap) return [await this.localCoalescer.rank(key, model, users[0], limits[0])];
+      // Counted from the moment the request waits for its group, so a swap cannot release the
+      // model between queueing and scoring.
+      return this.track(key, async () => [await this.threadCoalescer.rank(key, model, users[0], limits[0])]);
+    }
+    if (cheap) return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
+    return this.track(key, () => this.inThreads(key, users, limits));
   }
 
-  private async rankMany(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
-    if (users.length * model.nItems <= this.inlineMaxScores) {
-      return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
+  /** Rank in the threads, a large batch split across them. The caller tracks the model's use. */
+  private async inThreads(key: string, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    const parts = Math.min(this.slots.length, Math.floor(users.length / MIN_USERS_PER_SPLIT));
+    if (parts <= 1) return this.known(this.leastBusy(), key, users, limits);
+    const chunk = Math.ceil(users.length / parts);
+    const jobs: Promise<TopK[]>[] = [];
+    for (let start = 0, s = 0; start < users.length; start += chunk, s++) {
+      const end = Math.min(users.length, start + chunk);
+      jobs.push(this.known(this.slots[s % this.slots.length], key, users.slice(start, end), limits.slice(start, end)));
     }
-    return this.track(key, async () => {
-      const parts = Math.min(this.slots.length, Math.floor(users.length / MIN_USERS_PER_SPLIT));
-      if (parts <= 1) return this.known(this.leastBusy(), key, users, limits);
-      const chunk = Math.ceil(users.length / parts);
-      const jobs: Promise<TopK[]>[] = [];
-      for (let start = 0, s = 0; start < users.length; start += chunk, s++) {
-        const end = Math.min(users.length, start + chunk);
-        jobs.push(
-          this.known(this.slots[s % this.slots.length], key, users.slice(start, end), limits.slice(start, end)),
-        );
-      }
-      return (await Promise.all(jobs)).flat();
-    });
+    return (await Promise.all(jobs)).flat();
   }
 
   private async known(slot: Slot, key: string, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
