@@ -13,6 +13,8 @@ export interface FakeGcs {
   readonly userProjects: string[];
   /** Forces the next requests for this `bucket/key` to fail with this status. */
   failWith(bucketKey: string, status: number): void;
+  /** Objects whose metadata omits the size (as some gateways do). */
+  readonly sizeless: Set<string>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   const objects = new Map<string, Buffer>();
   const failures = new Map<string, number>();
   const userProjects: string[] = [];
+  const sizeless = new Set<string>();
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const up = url.searchParams.get('userProject');
@@ -95,7 +98,11 @@ export async function startFakeGcs(): Promise<FakeGcs> {
         res.end(body);
         return;
       }
-      send(200, { bucket: m[1], name: decodeURIComponent(m[2]), size: String(obj.length) });
+      send(200, {
+        bucket: m[1],
+        name: decodeURIComponent(m[2]),
+        ...(sizeless.has(key) ? {} : { size: String(obj.length) }),
+      });
     } catch (err) {
       send(500, { error: { code: 500, message: String(err) } });
     }
@@ -107,6 +114,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     objects,
     userProjects,
     failWith: (k, s) => failures.set(k, s),
+    sizeless,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -177,4 +177,38 @@ describe('sources on object stores', () => {
     ).rejects.toThrow('CSV file not found: az://data/missing.csv');
     await expect(parquet({ path: 'az://data/in/events.parquet' }).probe?.()).resolves.toBeUndefined();
   });
+
+  it('falls back to the capped read when the store reports no size, and reports probe failures', async () => {
+    const before = process.env.RECOTEM_MAX_DOWNLOAD_BYTES;
+    process.env.RECOTEM_MAX_DOWNLOAD_BYTES = String(1024 * 1024);
+    try {
+      await openStore('gs://bkt/nosize.csv').write(Buffer.alloc(1024 * 1024 + 1, 97));
+      gcs.sizeless.add('bkt/nosize.csv');
+      const err = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'gs://bkt/nosize.csv' }))
+        .fetch(ctx())
+        .catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        "CSV file 'gs://bkt/nosize.csv' exceeds RECOTEM_MAX_DOWNLOAD_BYTES (1048576) — increase the cap or split the file.",
+      );
+      expect(exitCodeFor(err)).toBe(3);
+    } finally {
+      if (before === undefined) delete process.env.RECOTEM_MAX_DOWNLOAD_BYTES;
+      else process.env.RECOTEM_MAX_DOWNLOAD_BYTES = before;
+    }
+    gcs.failWith('bkt/broken.csv', 400);
+    const probeSize = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'gs://bkt/broken.csv' }))
+      .fetch(ctx())
+      .catch((e: unknown) => e);
+    expect(probeSize).toBeInstanceOf(DataSourceError);
+    expect((probeSize as Error).message).toMatch(/^Size probe for CSV source failed: /);
+    expect(exitCodeFor(probeSize)).toBe(3);
+    const probe = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'gs://bkt/broken.csv' }))
+      .probe?.()
+      .catch((e: unknown) => e);
+    expect((probe as Error).message).toMatch(/^Failed to probe CSV path 'gs:\/\/bkt\/broken.csv': /);
+    const unresolved = await createCsvSource(csvConfigSchema.parse({ type: 'csv', path: 'ftp://example.com/x.csv' }))
+      .probe?.()
+      .catch((e: unknown) => e);
+    expect((unresolved as Error).message).toMatch(/^CSV path 'ftp:\/\/example.com\/x.csv' could not be resolved: /);
+  });
 });

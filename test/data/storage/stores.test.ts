@@ -12,6 +12,7 @@ import {
   SizeCheckError,
   StoreError,
 } from '../../../src/data/storage/index.js';
+import { DataSourceError } from '../../../src/errors/index.js';
 import { captureLogs } from '../../../src/log/index.js';
 import { type FakeGcs, startFakeGcs } from '../../helpers/fake-gcs.js';
 import { type LocalAzure, type LocalS3, startAzurite, startS3 } from '../../helpers/object-stores.js';
@@ -195,4 +196,14 @@ describe('azure store (azurite)', () => {
 it('refuses schemes without a storage backend', () => {
   expect(() => openStore('https://example.com/x')).toThrow(/No storage backend/);
   expect(readFileSync(__filename, 'utf8').length).toBeGreaterThan(0);
+});
+
+it('turns a missing optional SDK into a DataSourceError with an install hint', async () => {
+  const { importSdk } = await import('../../../src/data/storage/sdk.js');
+  const missing = 'recotem-no-such-package';
+  const err = await importSdk(missing, 's3', () => import(missing)).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DataSourceError);
+  expect((err as Error).message).toBe(
+    `s3:// paths need the optional package '${missing}'. Install it with: npm install ${missing}`,
+  );
 });
