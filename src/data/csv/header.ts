@@ -8,7 +8,10 @@ import { createGunzip } from 'node:zlib';
 export interface HeaderScan {
   /** Fields of the header record (0-based non-blank record `header`). */
   fields: string[] | null;
-  /** Physical lines up to and including the header record (DuckDB's `skip` for the data). */
+  /**
+   * Rows up to and including the header record, counted the way DuckDB's `skip` counts them: blank
+   * lines count, a quoted field spanning lines does not add any.
+   */
   linesConsumed: number;
 }
 
@@ -40,6 +43,7 @@ export function scanRecords(text: string, delimiter: string, wanted: number, atE
       if (i >= n) {
         if (!atEof) return null;
         fields.push(field);
+        lines++;
         ended = true;
         break;
       }
@@ -56,7 +60,6 @@ export function scanRecords(text: string, delimiter: string, wanted: number, atE
             i++;
           }
         } else {
-          if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) lines++;
           field += ch;
           i++;
         }

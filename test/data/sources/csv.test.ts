@@ -126,6 +126,17 @@ describe('csv layout', () => {
     expect(t.values('b')).toEqual([4]);
   });
 
+  it('finds the header past blank lines and header fields spanning lines', async () => {
+    const spanning = await load({ path: file('a,"b\nc"\n1,2\n3,4\n') });
+    expect(spanning.columnNames).toEqual(['a', 'b\nc']);
+    expect(spanning.values('a')).toEqual([1, 3]);
+    const blanks = await load({ path: file('\n\na,b\n1,2\n') });
+    expect(blanks.values('b')).toEqual([2]);
+    const preamble = await load({ path: file('x\n\ny\na,b\n1,2\n'), header: 2 });
+    expect(preamble.columnNames).toEqual(['a', 'b']);
+    expect(preamble.rowCount).toBe(1);
+  });
+
   it('parses quoted delimiters, newlines and doubled quotes with a custom delimiter', async () => {
     const t = await load({ path: file('x;y\n"a;b";"multi\nline"\n"q""uote";2\n'), delimiter: ';' });
     expect(t.values('x')).toEqual(['a;b', 'q"uote']);
