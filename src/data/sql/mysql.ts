@@ -84,8 +84,25 @@ function run(conn: Connection, sql: string): Promise<unknown[]> {
   });
 }
 
+/** Ends the connection; a connection that is already gone (or hangs) is destroyed after a grace period. */
 function close(conn: Connection): Promise<void> {
-  return new Promise((resolve) => conn.end(() => resolve()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      conn.destroy();
+      resolve();
+    }, 2000);
+    timer.unref();
+    try {
+      conn.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      conn.destroy();
+      resolve();
+    }
+  });
 }
 
 function streamInto(
@@ -151,7 +168,6 @@ export function mysqlDriver(mysql: MysqlModule, dialect: 'mysql' | 'mariadb'): S
 
     async fetch(s, text, values, sink, chunk) {
       const conn = await connect(mysql, s);
-      let ended = false;
       try {
         const version = String(((await run(conn, 'SELECT VERSION()')) as unknown[][])[0]?.[0] ?? '');
         const mariadb = dialect === 'mariadb' || /mariadb/i.test(version);
@@ -174,16 +190,8 @@ export function mysqlDriver(mysql: MysqlModule, dialect: 'mysql' | 'mariadb'): S
         await run(conn, 'START TRANSACTION');
         await streamInto(conn, text, values, sink, chunk);
         await run(conn, 'COMMIT');
-      } catch (err) {
-        if (
-          (conn as unknown as { _fatalError?: unknown })._fatalError ||
-          (conn as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed
-        ) {
-          ended = true;
-        }
-        throw err;
       } finally {
-        if (!ended) await close(conn);
+        await close(conn);
       }
     },
   };
