@@ -6,7 +6,7 @@ import {
   type FeatureWeighting,
   weightedValues,
 } from '../../src/algorithms/cosine-knn.js';
-import { TopKSelector } from '../../src/algorithms/similarity/top-k.js';
+import { sortRange, TopKSelector } from '../../src/algorithms/similarity/top-k.js';
 import { ArtifactError, TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
@@ -48,6 +48,33 @@ function naiveKnn(
 function flat(rows: number[][]): number[] {
   return rows.flat();
 }
+
+describe('sortRange', () => {
+  it('sorts any sub-range ascending, duplicates and sorted or reversed input included', () => {
+    const r = rng(8);
+    for (const n of [0, 1, 2, 17, 18, 100, 1000, 5000]) {
+      for (const shape of ['random', 'dups', 'sorted', 'reversed']) {
+        const a = Int32Array.from({ length: n + 6 }, (_, i) =>
+          shape === 'sorted'
+            ? i
+            : shape === 'reversed'
+              ? n - i
+              : shape === 'dups'
+                ? Math.floor(r() * 5)
+                : Math.floor(r() * 1e6) - 5e5,
+        );
+        const before = Array.from(a);
+        sortRange(a, 3, 3 + n);
+        const expected = [
+          ...before.slice(0, 3),
+          ...before.slice(3, 3 + n).sort((x, y) => x - y),
+          ...before.slice(3 + n),
+        ];
+        expect(Array.from(a), `${shape} n=${n}`).toEqual(expected);
+      }
+    }
+  });
+});
 
 describe('TopKSelector', () => {
   it('keeps the k largest non-zero entries, ties to the smaller column, on the heap and histogram paths', () => {

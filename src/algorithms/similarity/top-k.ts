@@ -49,7 +49,7 @@ export class TopKSelector {
         const c = cols[t];
         if (vals[c] !== 0) outCols[w++] = c;
       }
-      outCols.subarray(outStart, w).sort();
+      sortRange(outCols, outStart, w);
       for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
       return w - outStart;
     }
@@ -64,7 +64,7 @@ export class TopKSelector {
     }
     const n = this.size;
     for (let p = 0; p < n; p++) outCols[outStart + p] = this.heapCols[p];
-    outCols.subarray(outStart, outStart + n).sort();
+    sortRange(outCols, outStart, outStart + n);
     for (let p = outStart; p < outStart + n; p++) outVals[p] = vals[outCols[p]];
     return n;
   }
@@ -115,7 +115,7 @@ export class TopKSelector {
     if (m <= k) {
       // Mostly zeros: every non-zero candidate is kept.
       for (let t = 0; t < m; t++) outCols[w++] = gc[t];
-      outCols.subarray(outStart, w).sort();
+      sortRange(outCols, outStart, w);
       for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
       return w - outStart;
     }
@@ -148,7 +148,7 @@ export class TopKSelector {
       else if (lowBits === b2) this.offer(gc[t], gv[t]);
     }
     for (let p = 0; p < this.size; p++) outCols[w++] = this.heapCols[p];
-    outCols.subarray(outStart, w).sort();
+    sortRange(outCols, outStart, w);
     for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
     return w - outStart;
   }
@@ -194,3 +194,67 @@ export class TopKSelector {
 function isWorse(va: number, ca: number, vb: number, cb: number): boolean {
   return va < vb || (va === vb && ca > cb);
 }
+
+/**
+ * Ascending in-place sort of a[from, to): quicksort (median of three) with insertion sort for short
+ * runs. Several times faster than TypedArray.prototype.sort on the few hundred columns of a row.
+ */
+export function sortRange(a: Int32Array, from: number, to: number): void {
+  let stackTop = 0;
+  const stack = SORT_STACK;
+  stack[stackTop++] = from;
+  stack[stackTop++] = to - 1;
+  while (stackTop > 0) {
+    let hi = stack[--stackTop];
+    let lo = stack[--stackTop];
+    while (hi - lo > 16) {
+      const mid = (lo + hi) >>> 1;
+      let x = a[lo];
+      let y = a[mid];
+      let z = a[hi];
+      if (x > y) [x, y] = [y, x];
+      if (y > z) [y, z] = [z, y];
+      if (x > y) [x, y] = [y, x];
+      const pivot = y;
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (a[i] < pivot) i++;
+        while (a[j] > pivot) j--;
+        if (i <= j) {
+          const t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      // Recurse (via the stack) into the smaller side, loop on the larger one.
+      if (j - lo < hi - i) {
+        if (lo < j) {
+          stack[stackTop++] = lo;
+          stack[stackTop++] = j;
+        }
+        lo = i;
+      } else {
+        if (i < hi) {
+          stack[stackTop++] = i;
+          stack[stackTop++] = hi;
+        }
+        hi = j;
+      }
+    }
+    for (let i = lo + 1; i <= hi; i++) {
+      const v = a[i];
+      let p = i - 1;
+      while (p >= lo && a[p] > v) {
+        a[p + 1] = a[p];
+        p--;
+      }
+      a[p + 1] = v;
+    }
+  }
+}
+
+/** Explicit quicksort stack: smaller side first keeps it under 2·log2(n) entries. */
+const SORT_STACK = new Int32Array(128);
