@@ -32,7 +32,7 @@ export interface BuildServerOptions {
   /** A pre-filled registry (tests). */
   registry?: ModelRegistry;
   executor?: ScoringExecutor;
-  /** Where artifacts are decoded: a worker thread (default) or inline. */
+  /** Where artifacts are decoded: by size (default), always in a worker thread, or always inline. */
   decodeMode?: DecodeMode;
   /**
    * `await` (default): resolve after the initial artifact loads. `deferred`: resolve at once and
@@ -110,7 +110,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
         payloadCap: settings.maxPayloadBytes,
         metadataFieldDeny: settings.metadataFieldDeny,
         executor,
-        decodeMode: opts.decodeMode ?? 'thread',
+        decodeMode: opts.decodeMode ?? 'auto',
         loadMetadata: opts.loadMetadata ?? (await defaultMetadataLoader()),
         metrics,
       },

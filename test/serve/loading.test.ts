@@ -132,6 +132,17 @@ describe('startup', () => {
     expect(related.json().items.map((i: { item_id: string }) => i.item_id)).toEqual(['i2', 'i3']);
   });
 
+  it('a worker-thread decode reports failures with their reason like the inline one', async () => {
+    await writeArtifactFile(join(dir, 'f.recotem'), buildArtifact({ keyRing: OTHER_KEY_RING }));
+    await writeRecipe(dir, 'f.yaml', 'f', { artifactPath: join(dir, 'f.recotem') });
+    await writeFile(join(dir, 'junk.recotem'), Buffer.alloc(64, 7));
+    await writeRecipe(dir, 'j.yaml', 'j', { artifactPath: join(dir, 'junk.recotem') });
+    app = await serverOver(dir, { decodeMode: 'thread' });
+    const d = await details(app);
+    expect(d.recipes.f.error).toMatch(/^HMAC verify failed: artifact signed with unknown kid 'other-kid'/);
+    expect(d.recipes.j.error).toMatch(/^parse failed: /);
+  });
+
   it('a YAML stub never takes the name of a real recipe', async () => {
     await writeArtifactFile(join(dir, 'x.recotem'), buildArtifact());
     await writeRecipe(dir, 'z.yaml', 'a', { artifactPath: join(dir, 'x.recotem') });

@@ -1,16 +1,27 @@
 /**
- * Run a decode job in a fresh worker thread (or inline when threads are off). A worker that dies
- * or never answers becomes an `unexpected` failure of that one load; the server carries on.
+ * Read an artifact (async I/O on the event loop, pointer files followed), then decode it: inline
+ * when it is small enough that hashing, verifying and decoding take a few milliseconds, otherwise
+ * in a fresh worker thread that receives the buffer without a copy. A worker that dies becomes an
+ * `unexpected` failure of that one load; the server carries on.
  */
+import { readArtifactBytes } from '../../artifact/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
-import { type DecodeJob, type DecodeOutcome, runDecodeJob } from './decode-job.js';
+import { type DecodeJob, type DecodeOutcome, decodeBytes, decodeFailure } from './decode-job.js';
 
 const WORKER_ENTRY = siblingModule(import.meta.url, 'decode-worker');
 
-export type DecodeMode = 'thread' | 'inline';
+/** Artifacts up to this size decode on the event loop (≈ 10 ms of hashing and copying). */
+export const INLINE_DECODE_MAX_BYTES = 4 * 1024 * 1024;
 
-export async function decodeArtifact(job: DecodeJob, mode: DecodeMode): Promise<DecodeOutcome> {
-  if (mode === 'inline') return runDecodeJob(job);
+/** `auto` (default): by size; `thread`/`inline` force one side (tests). */
+export type DecodeMode = 'auto' | 'thread' | 'inline';
+
+function inWorker(bytes: Buffer, job: DecodeJob): Promise<DecodeOutcome> {
+  // Hand over the bytes without a copy when the buffer owns its memory; pooled small buffers are copied.
+  const owned =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+      ? new Uint8Array(bytes.buffer)
+      : new Uint8Array(bytes);
   return new Promise<DecodeOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: DecodeOutcome): void => {
@@ -18,28 +29,33 @@ export async function decodeArtifact(job: DecodeJob, mode: DecodeMode): Promise<
       settled = true;
       resolve(outcome);
     };
-    const worker = startWorker(WORKER_ENTRY, { workerData: job });
+    const worker = startWorker(WORKER_ENTRY, {
+      workerData: { job, bytes: owned },
+      transferList: [owned.buffer as ArrayBuffer],
+    });
     worker.once('message', (outcome: DecodeOutcome) => {
       settle(outcome);
       void worker.terminate();
     });
-    worker.once('error', (err) => {
-      settle({
-        ok: false,
-        reason: 'unexpected',
-        message: `loader thread failed: ${err.message}`,
-        kid: null,
-        kidFailure: null,
-      });
-    });
-    worker.once('exit', (code) => {
-      settle({
-        ok: false,
-        reason: 'unexpected',
-        message: `loader thread exited with code ${code}`,
-        kid: null,
-        kidFailure: null,
-      });
-    });
+    const crashed = (message: string) =>
+      settle({ ok: false, reason: 'unexpected', message, kid: null, kidFailure: null });
+    worker.once('error', (err) => crashed(`loader thread failed: ${err.message}`));
+    worker.once('exit', (code) => crashed(`loader thread exited with code ${code}`));
   });
+}
+
+export async function decodeArtifact(
+  uri: string,
+  artifactCap: number,
+  job: DecodeJob,
+  mode: DecodeMode,
+): Promise<DecodeOutcome> {
+  let bytes: Buffer;
+  try {
+    bytes = (await readArtifactBytes(uri, { artifactCap })).bytes;
+  } catch (err) {
+    return decodeFailure(err, null);
+  }
+  const inline = mode === 'inline' || (mode === 'auto' && bytes.length <= INLINE_DECODE_MAX_BYTES);
+  return inline ? decodeBytes(bytes, job) : inWorker(bytes, job);
 }

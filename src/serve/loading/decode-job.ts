@@ -1,21 +1,19 @@
 /**
- * Steps 1–7 of the per-recipe load pipeline (serving-runtime.md §7.3): read with pointer
- * resolution, hash, parse, verify, decode header, compatibility preflight, decode payload. Runs in
- * a worker thread in production (./decode-worker.ts) so hashing and verifying a large artifact
- * never stalls the event loop; the same function runs inline in tests that ask for it.
+ * Steps 2–7 of the per-recipe load pipeline (serving-runtime.md §7.3) over bytes already read:
+ * hash, parse, verify, decode header, compatibility preflight, decode payload into shared
+ * arrays. Pure CPU work on one buffer (read-once protocol), so it runs either on the event loop
+ * (small artifacts) or in a worker thread (./decode-worker.ts) that receives the buffer by transfer.
  */
-import { extractKid, type KeyRing, openArtifact, readArtifactBytes, sha256Hex } from '../../artifact/index.js';
+import { extractKid, type KeyRing, openArtifact, sha256Hex } from '../../artifact/index.js';
 import { ArtifactError, type ArtifactErrorReason, errorMessage } from '../../errors/index.js';
 import { safeKid } from '../../log/index.js';
 import { type SharedPayload, shareArrays, shareCsr } from './shared.js';
 
 export interface DecodeJob {
-  uri: string;
   recipeName: string;
-  artifactCap: number;
   payloadCap: number;
   keyRing: KeyRing;
-  /** Stop after hashing when the resolved bytes have this SHA-256 (nothing would change). */
+  /** Stop after hashing when the bytes have this SHA-256 (nothing would change). */
   skipIfSha: string | null;
 }
 
@@ -27,12 +25,12 @@ export type DecodeOutcome =
       sha: string;
       kid: string;
       header: Record<string, unknown>;
-      resolvedPath: string;
       payload: SharedPayload;
     }
   | { ok: false; reason: ArtifactErrorReason; message: string; kid: string | null; kidFailure: string | null };
 
-function failure(err: unknown, bytes: Uint8Array | null): DecodeOutcome {
+/** A failure as a value, with the kid extracted best-effort from the raw bytes for the log. */
+export function decodeFailure(err: unknown, bytes: Uint8Array | null): DecodeOutcome {
   const reason: ArtifactErrorReason = err instanceof ArtifactError ? err.reason : 'unexpected';
   let kid: string | null = null;
   let kidFailure: string | null = null;
@@ -44,11 +42,8 @@ function failure(err: unknown, bytes: Uint8Array | null): DecodeOutcome {
   return { ok: false, reason, message: errorMessage(err), kid, kidFailure };
 }
 
-export async function runDecodeJob(job: DecodeJob): Promise<DecodeOutcome> {
-  let bytes: Buffer | null = null;
+export function decodeBytes(bytes: Uint8Array, job: DecodeJob): DecodeOutcome {
   try {
-    const read = await readArtifactBytes(job.uri, { artifactCap: job.artifactCap });
-    bytes = read.bytes;
     const sha = sha256Hex(bytes);
     if (job.skipIfSha !== null && sha === job.skipIfSha) return { ok: true, unchanged: true, sha };
     const opened = openArtifact(bytes, {
@@ -64,7 +59,6 @@ export async function runDecodeJob(job: DecodeJob): Promise<DecodeOutcome> {
       sha,
       kid: opened.kid,
       header: opened.header as Record<string, unknown>,
-      resolvedPath: read.resolvedPath,
       payload: {
         algorithm: p.algorithm,
         modelFormatVersion: p.modelFormatVersion,
@@ -76,6 +70,6 @@ export async function runDecodeJob(job: DecodeJob): Promise<DecodeOutcome> {
       },
     };
   } catch (err) {
-    return failure(err, bytes);
+    return decodeFailure(err, bytes);
   }
 }

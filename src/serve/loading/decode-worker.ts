@@ -1,6 +1,6 @@
-/** Worker-thread entry: runs one decode job from `workerData` and posts the outcome back. */
+/** Worker-thread entry: decodes the transferred artifact bytes from `workerData` and posts the outcome. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type DecodeJob, runDecodeJob } from './decode-job.js';
+import { type DecodeJob, decodeBytes } from './decode-job.js';
 
-const outcome = await runDecodeJob(workerData as DecodeJob);
-parentPort?.postMessage(outcome);
+const { job, bytes } = workerData as { job: DecodeJob; bytes: Uint8Array };
+parentPort?.postMessage(decodeBytes(bytes, job));

@@ -101,14 +101,9 @@ export async function loadRecipeArtifact(
   skipIfSha: string | null,
 ): Promise<LoadResult> {
   const decoded = await decodeArtifact(
-    {
-      uri: target.artifactPath,
-      recipeName: target.name,
-      artifactCap: deps.artifactCap,
-      payloadCap: deps.payloadCap,
-      keyRing: deps.keyRing,
-      skipIfSha,
-    },
+    target.artifactPath,
+    deps.artifactCap,
+    { recipeName: target.name, payloadCap: deps.payloadCap, keyRing: deps.keyRing, skipIfSha },
     deps.decodeMode,
   );
   if (!decoded.ok) return failed(decoded.reason, decoded.message, decoded.kid, decoded.kidFailure);
