@@ -72,9 +72,10 @@ const MAX_WORKERS = 64;
 
 /**
  * RECOTEM_SERVE_WORKERS: `auto` (default), `0`/`inline`, `<n>`/`threads:<n>`, `cluster`,
- * `cluster:<n>`. `auto` is the measured best model for this machine class (see BENCHMARKS.md):
- * threads = available cores when there are two or more, else inline. Unparseable values fall back
- * to auto with a warning, like the other serve integers.
+ * `cluster:<n>`. `auto` is the scoring-thread pool with one thread per core when there are two or
+ * more cores, else inline: it scored `:recommend` faster than node:cluster on IALS models in the
+ * serving benchmark (bench/serve/README.md), keeps a single copy of the registry, and keeps
+ * `/v1/health` answering while batches score. Unparseable values fall back to auto with a warning.
  */
 export function parseWorkerModel(raw: string | undefined, cores = availableParallelism()): WorkerModel {
   const auto = (): WorkerModel =>
