@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     endpoints: { type: 'string', default: 'recommend,recommend-related,batch-recommend,health' },
     dir: { type: 'string', default: join(tmpdir(), 'recotem-bench-serve') },
     port: { type: 'string', default: '18731' },
+    /** Compiled serve module (e.g. dist/serve/index.js) to benchmark instead of the sources. */
+    'serve-module': { type: 'string' },
   },
 });
 
@@ -96,6 +98,7 @@ async function startServer(recipesDir: string, mode: string, port: number): Prom
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     env: {
       ...process.env,
+      ...(args['serve-module'] ? { SERVE_MODULE: args['serve-module'] } : {}),
       RECIPES_DIR: recipesDir,
       PORT: String(port),
       RECOTEM_SERVE_WORKERS: mode,

@@ -3,12 +3,17 @@
  * listen, watcher, drain, cluster) with settings from the environment, and a permissive source
  * lookup so recipes parse without the data layer. Prints `{"listening": port}` on stdout.
  *
- *   RECIPES_DIR=… PORT=… RECOTEM_SERVE_WORKERS=inline|2|cluster:2 node --import tsx bench/serve/server.ts
+ *   RECIPES_DIR=… PORT=… RECOTEM_SERVE_WORKERS=inline|2|cluster:2 [SERVE_MODULE=dist/serve/index.js] \
+ *     node --import tsx bench/serve/server.ts
  */
 import type { SourceTypeLookup } from '../../src/recipe/types.js';
-import { buildServer, DrainController, parseWorkerModel } from '../../src/serve/index.js';
-import { runCluster } from '../../src/serve/runtime/cluster.js';
 import { BENCH_KEY_RING } from './prepare.js';
+
+// SERVE_MODULE=<dist>/serve/index.js benchmarks the compiled build instead of the TypeScript sources.
+type ServeModule = typeof import('../../src/serve/index.js');
+const { buildServer, DrainController, parseWorkerModel, runCluster } = (await import(
+  process.env.SERVE_MODULE ?? '../../src/serve/index.js'
+)) as ServeModule;
 
 const lookup: SourceTypeLookup = {
   get: (type) =>

@@ -12,6 +12,7 @@ export type { ModelEntry } from './registry/entry.js';
 export { ModelRegistry } from './registry/registry.js';
 export type { RunServerOptions } from './run.js';
 export { runServer, settingsFromConfig } from './run.js';
+export { runCluster } from './runtime/cluster.js';
 export { DrainController } from './runtime/drain.js';
 export type { BuildServerOptions, ServeRuntime } from './server.js';
 export { buildServer, createExecutor, packageVersion } from './server.js';

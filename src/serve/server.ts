@@ -78,14 +78,17 @@ export function createExecutor(settings: ServeSettings): ScoringExecutor {
   return settings.workers.kind === 'threads' ? new ThreadPoolExecutor(settings.workers.threads) : new InlineExecutor();
 }
 
-async function defaultMetadataLoader(): Promise<MetadataLoader> {
+/** The data layer's metadata reader, imported on first use (most recipes have no metadata). */
+const defaultMetadataLoader: MetadataLoader = async (meta, recipeName) => {
   const { loadMetadataTable } = await import('./loading/metadata-source.js');
-  return loadMetadataTable;
-}
+  return loadMetadataTable(meta, recipeName);
+};
 
-async function defaultSourceRegistry(): Promise<SourceTypeLookup> {
-  const { serveSourceRegistry } = await import('./loading/metadata-source.js');
-  return serveSourceRegistry();
+function defaultSourceRegistry(): Promise<SourceTypeLookup> {
+  const pending = import('./loading/source-registry.js').then((m) => m.serveSourceRegistry());
+  // The initial load awaits (and reports) a failure; until then it must not count as unhandled.
+  pending.catch(() => undefined);
+  return pending;
 }
 
 export async function buildServer(opts: BuildServerOptions = {}): Promise<FastifyInstance> {
@@ -102,7 +105,8 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
       registry,
       metrics,
       recipesDir: opts.recipesDir,
-      sourceRegistry: opts.sourceRegistry ?? (await defaultSourceRegistry()),
+      // Built concurrently with the app; the initial load awaits it.
+      sourceRegistry: opts.sourceRegistry ?? defaultSourceRegistry(),
       startupParallelism: settings.startupParallelism,
       deps: {
         keyRing: opts.keyRing,
@@ -111,7 +115,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
         metadataFieldDeny: settings.metadataFieldDeny,
         executor,
         decodeMode: opts.decodeMode ?? 'auto',
-        loadMetadata: opts.loadMetadata ?? (await defaultMetadataLoader()),
+        loadMetadata: opts.loadMetadata ?? defaultMetadataLoader,
         metrics,
       },
     });

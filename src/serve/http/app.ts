@@ -10,7 +10,6 @@ import { sendNotFound } from './errors.js';
 import { corsPlugin } from './plugins/cors.js';
 import { BODY_LIMIT_BYTES, errorsPlugin } from './plugins/errors.js';
 import { hostPlugin } from './plugins/host.js';
-import { registerDocsRoutes, registerOpenApi } from './plugins/openapi.js';
 import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes } from './routes/health.js';
@@ -66,10 +65,12 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     metrics: ctx.metrics,
     methodsForPath: methodsForPathFactory({ metrics: ctx.metrics.requestMetricsEnabled, docs }),
   });
-  if (docs) await registerOpenApi(app, ctx.version);
+  // The document generator is only loaded where it is served (development environments).
+  const openapi = docs ? await import('./plugins/openapi.js') : null;
+  if (openapi) await openapi.registerOpenApi(app, ctx.version);
   await app.register(healthRoutes, { ctx });
   await app.register(discoveryRoutes, { ctx, verifier });
   await app.register(verbRoutes, { ctx, verifier });
-  if (docs) registerDocsRoutes(app);
+  if (openapi) openapi.registerDocsRoutes(app);
   return app;
 }

@@ -1,16 +1,11 @@
 /**
- * The data-layer pieces serve needs, loaded lazily so tests that inject their own never import
- * the data stack: the registry of source types (to parse recipes) and the item metadata reader.
+ * The data layer's item-metadata reader, imported lazily by the server (on the first recipe that
+ * has `item_metadata`).
  */
 import { loadItemMetadata, MetadataError } from '../../data/metadata.js';
-import { getSourceRegistry } from '../../data/sources/registry.js';
 import { ArtifactError, errorMessage } from '../../errors/index.js';
-import type { RecipeItemMetadata, SourceTypeLookup } from '../../recipe/types.js';
+import type { RecipeItemMetadata } from '../../recipe/types.js';
 import type { MetadataTable } from './metadata-index.js';
-
-export async function serveSourceRegistry(): Promise<SourceTypeLookup> {
-  return getSourceRegistry();
-}
 
 /** Read a recipe's item metadata (data-sources.md §9); any failure is a load failure of reason `metadata`. */
 export async function loadMetadataTable(meta: RecipeItemMetadata, recipeName: string): Promise<MetadataTable> {

@@ -23,7 +23,8 @@ export interface SupervisorOptions {
   metrics: ServeMetrics;
   deps: LoadDeps;
   recipesDir: string;
-  sourceRegistry: SourceTypeLookup;
+  /** Registered source types; a promise lets the caller start building it while the app starts. */
+  sourceRegistry: SourceTypeLookup | Promise<SourceTypeLookup>;
   /** null = auto: min(#parsed recipes, 8). */
   startupParallelism: number | null;
 }
@@ -46,7 +47,9 @@ export class RecipeSupervisor {
   readonly metrics: ServeMetrics;
   readonly deps: LoadDeps;
   readonly recipesDir: string;
-  readonly sourceRegistry: SourceTypeLookup;
+  /** Set by initialLoad (the lookup resolved); read by the rescans that follow it. */
+  sourceRegistry!: SourceTypeLookup;
+  private readonly sourceRegistryPending: SourceTypeLookup | Promise<SourceTypeLookup>;
   readonly watches = new Map<string, RecipeWatch>();
   /** YAML file → the name of the stub registered for its parse failure. */
   readonly yamlStubs = new Map<string, string>();
@@ -57,7 +60,7 @@ export class RecipeSupervisor {
     this.metrics = opts.metrics;
     this.deps = opts.deps;
     this.recipesDir = opts.recipesDir;
-    this.sourceRegistry = opts.sourceRegistry;
+    this.sourceRegistryPending = opts.sourceRegistry;
     this.startupParallelism = opts.startupParallelism;
     this.registry.addListener({
       onRemove: (entry) => {
@@ -130,6 +133,7 @@ export class RecipeSupervisor {
 
   async initialLoad(): Promise<void> {
     const started = performance.now();
+    this.sourceRegistry = await this.sourceRegistryPending;
     const results = await loadRecipesDirectoryLenient(this.recipesDir, { registry: this.sourceRegistry });
     let failedYaml = 0;
     const parsed: { recipe: Recipe; file: string }[] = [];
