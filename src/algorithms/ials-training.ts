@@ -86,6 +86,8 @@ export function initFactors(rows: number, k: number, kp: number, std: number, se
 const INLINE_FLOPS = 2e7;
 /** Flops of a register-tiled rotation relative to the same count in K × K matrix-vector products. */
 const ROTATION_EFFICIENCY = 3;
+/** Eigendecomposition work per factor, in units of K² multiply-adds (measured: Jacobi sweeps in JS). */
+const EIGEN_COST_PER_FACTOR = 24;
 
 export class IalsTraining {
   readonly pool: WorkerPool;
@@ -128,8 +130,11 @@ export class IalsTraining {
         for (let q = 0; q < confT.length; q++) confT[q] = Math.log1p(confT[q] / cfg.epsilon);
       const heavy = new HeavyRows(M, MT, confT, heavyThreshold, kp);
       // Rotating both matrices into the eigenbasis costs (rows + otherRows)·K² multiply-adds in a
-      // fast tiled kernel; keeping A = α₀VᵀV full costs 4·rows·K² in matrix-vector products.
-      const rotate = cfg.alpha0 !== 0 && M.rows + otherRows < 4 * ROTATION_EFFICIENCY * M.rows;
+      // fast tiled kernel plus an eigendecomposition of the K×K Gram matrix (~K³ work, which
+      // dominates on small catalogues); keeping A = α₀VᵀV full costs 4·rows·K² in products.
+      const rotate =
+        cfg.alpha0 !== 0 &&
+        (M.rows + otherRows) / ROTATION_EFFICIENCY + EIGEN_COST_PER_FACTOR * kp < 4 * M.rows;
       // per-row cost in units of one stored entry (a 4·K-flop update per CG product)
       const perRow = rotate || cfg.alpha0 === 0 ? 2 : kp / 2 + 2;
       // heavy rows are solved by the sweep: they cost the light-row solver nothing
