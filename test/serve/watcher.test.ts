@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../src/log/index.js';
 import { buildServer } from '../../src/serve/index.js';
+import { ArtifactWatcher } from '../../src/serve/watch/watcher.js';
 import { buildArtifact, OTHER_KEY_RING, TEST_KEY_RING, writeArtifactFile } from '../helpers/artifacts.js';
 import { csvOnlyLookup, writeRecipe } from './helpers/recipes.js';
 import { bumpMtime, details, manualWatcher, recommend, serverOver, tempDir } from './helpers/server.js';
@@ -259,5 +260,89 @@ describe('recipes directory at runtime', () => {
     await watcher.cycle();
     expect(await versionOf('demo')).toBe(sha(first));
     expect((await details(app!)).recipes.aaa).toMatchObject({ loaded: false });
+  });
+});
+
+describe('watcher edge cases', () => {
+  it('a changed .sha256 sidecar triggers a load even when the artifact marker did not change', async () => {
+    const { path, watcher } = await setup();
+    const { utimes } = await import('node:fs/promises');
+    // Whole seconds, so restoring the mtime below is exact.
+    await utimes(path, 1_900_000_000, 1_900_000_000);
+    await writeFile(`${path}.sha256`, 'one\n');
+    await watcher.cycle();
+    const next = buildArtifact({ popularity: [0, 9, 0, 0, 0] });
+    // Same size, same mtime: only the sidecar announces the new bytes.
+    await writeFile(path, next);
+    await utimes(path, 1_900_000_000, 1_900_000_000);
+    await watcher.cycle();
+    expect(await versionOf('demo')).not.toBe(sha(next));
+    await writeFile(`${path}.sha256`, 'two\n');
+    await watcher.cycle();
+    expect(await versionOf('demo')).toBe(sha(next));
+  });
+
+  it('a recipes directory that cannot be listed marks every recipe and removes nothing', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const recipes = join(dir, 'recipes');
+    await mkdir(recipes);
+    const first = buildArtifact();
+    await writeArtifactFile(join(dir, 'demo.recotem'), first);
+    await writeRecipe(recipes, 'demo.yaml', 'demo', { artifactPath: join(dir, 'demo.recotem') });
+    app = await serverOver(recipes);
+    const watcher = await manualWatcher(app);
+    const logs = captureLogs();
+    try {
+      await rm(recipes, { recursive: true, force: true });
+      await watcher.cycle();
+      expect(await versionOf('demo')).toBe(sha(first));
+      expect((await details(app!)).recipes.demo.error).toMatch(/^recipes-dir scan failed: /);
+      expect(logs.events('recipes_dir_scan_error')).toHaveLength(1);
+      expect(await app!.recotem.metrics.exposition()).toContain(
+        'recotem_artifact_load_failures_total{recipe="demo",reason="dir_scan"} 1',
+      );
+      // The directory comes back: the annotation goes, the model never stopped serving.
+      await mkdir(recipes);
+      await writeRecipe(recipes, 'demo.yaml', 'demo', { artifactPath: join(dir, 'demo.recotem') });
+      await watcher.cycle();
+      expect((await details(app!)).recipes.demo.error).toBeUndefined();
+      expect(await versionOf('demo')).toBe(sha(first));
+    } finally {
+      logs.stop();
+    }
+  });
+
+  it('five failing cycles in a row mark recipes unhealthy; the next good cycle clears only that mark', async () => {
+    const { path, watcher: prepared } = await setup();
+    void prepared;
+    const watcher = new ArtifactWatcher(app!.recotem.supervisor!, 0.1);
+    const real = watcher.cycle.bind(watcher);
+    let failing = true;
+    watcher.cycle = async () => {
+      if (failing) throw new Error('disk on fire');
+      return real();
+    };
+    const logs = captureLogs();
+    try {
+      await watcher.start();
+      const deadline = Date.now() + 8000;
+      while ((await details(app!)).recipes.demo.error !== 'watcher unhealthy') {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(logs.events('artifact_watcher_unhandled_error').length).toBeGreaterThanOrEqual(5);
+      expect(logs.events('artifact_watcher_unhealthy')).toHaveLength(1);
+      failing = false;
+      while ((await details(app!)).recipes.demo.error !== undefined) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(logs.events('artifact_watcher_recovery')).toHaveLength(1);
+      expect(await versionOf('demo')).toBeDefined();
+      void path;
+    } finally {
+      logs.stop();
+      await watcher.close(1);
+    }
   });
 });

@@ -4,7 +4,9 @@
  * Fixes from the spec's Improve notes: a failed artifact is not re-read until its marker changes;
  * restoring the loaded bytes clears the stale error; an absent artifact counts once, not per cycle.
  */
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { localPathOf } from '../../artifact/index.js';
 import { getLogger } from '../../log/index.js';
 import { sanitizeLoadError } from '../loading/errors.js';
 import type { LoadResult } from '../loading/load.js';
@@ -27,6 +29,24 @@ async function statWithTimeout(uri: string, timeoutMs: number, signal: AbortSign
     timer.abort();
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The `.sha256` sidecar fast path, reduced to what matters (serving-runtime.md §9.4 TS note): an
+ * absent sidecar is ignored; a changed one triggers a load (which still skips identical bytes).
+ */
+export async function sidecarChanged(watch: RecipeWatch): Promise<boolean> {
+  const path = localPathOf(watch.target.artifactPath);
+  if (path === undefined) return false;
+  let content: string | null;
+  try {
+    content = (await readFile(`${path}.sha256`, 'utf8')).trim();
+  } catch {
+    content = null;
+  }
+  const before = watch.sidecar;
+  watch.sidecar = content;
+  return content !== null && before !== undefined && content !== before;
 }
 
 export class ArtifactPoller {
@@ -98,7 +118,9 @@ export class ArtifactPoller {
     if (stat.marker === watch.marker && !watch.forceReload) {
       // Unchanged and already loaded: a previous absent/stat error is over.
       if (watch.loadedSha !== null) this.clearArtifactError(watch);
-      return;
+      // External tooling may announce a new artifact through `<path>.sha256` (§9.4).
+      if (!(await sidecarChanged(watch))) return;
+      log.info('sidecar_changed_reload', { recipe: name });
     }
     if (stat.marker === watch.failedMarker && !watch.forceReload) return;
     await this.reload(watch, stat.marker);

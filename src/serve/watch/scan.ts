@@ -15,6 +15,7 @@ import { targetChanged, targetOf } from './state.js';
 import type { RecipeSupervisor } from './supervisor.js';
 
 const log = getLogger('recotem.serve.watcher');
+const DIR_SCAN_ERROR = 'recipes-dir scan failed';
 
 interface CachedFile {
   mtimeMs: number;
@@ -69,7 +70,7 @@ export class RecipesDirScanner {
       const errorClass = errorClassName(err);
       log.error('recipes_dir_scan_error', { error: errorMessage(err), error_class: errorClass });
       sup.metrics.dirScanFailures.inc({ error_class: `dir_iter_${errorClass}` });
-      const text = sanitizeLoadError(`recipes-dir scan failed: ${errorMessage(err)}`);
+      const text = sanitizeLoadError(`${DIR_SCAN_ERROR}: ${errorMessage(err)}`);
       for (const name of sup.registry.names()) {
         sup.registry.setLoadError(name, text);
         sup.metrics.recordLoadFailure(name, 'dir_scan');
@@ -77,6 +78,10 @@ export class RecipesDirScanner {
       return;
     }
 
+    // The directory lists again: an earlier listing failure is over.
+    for (const entry of sup.registry.list()) {
+      if (entry.lastLoadError?.startsWith(DIR_SCAN_ERROR)) sup.registry.setLoadError(entry.name, null);
+    }
     const namesBefore = new Set(sup.registry.names());
     const found = new Set<string>();
     const present = new Set(listing.map((l) => l.file));

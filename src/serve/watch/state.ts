@@ -47,6 +47,8 @@ export interface RecipeWatch {
   absentReported: boolean;
   statErrorClasses: Set<string>;
   deserializeStreak: number;
+  /** Last seen content of `<artifact path>.sha256` (null: absent; undefined: not read yet). */
+  sidecar?: string | null;
 }
 
 export function servingOptionsOf(recipe: Recipe): ServingOptions {
