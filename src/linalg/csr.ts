@@ -20,6 +20,9 @@ export function nnz(m: CsrMatrix): number {
 /**
  * Build a CSR matrix from coordinate triples. Duplicate (row, col) pairs are summed, which is how
  * repeated interactions become counts. Values default to 1.
+ *
+ * Two stable counting sorts (by column, then by row) order the entries in O(nnz + rows + cols)
+ * with typed arrays only; duplicates are then adjacent and merged in one pass.
  */
 export function csrFromCoo(
   rows: number,
@@ -32,64 +35,56 @@ export function csrFromCoo(
   if (colIdx.length !== n || (values && values.length !== n)) {
     throw new RangeError('csrFromCoo: row, column and value arrays differ in length');
   }
-  const counts = new Int32Array(rows + 1);
+  const colStart = new Int32Array(cols + 1);
+  const rowStart = new Int32Array(rows + 1);
   for (let k = 0; k < n; k++) {
     const r = rowIdx[k];
-    if (r < 0 || r >= rows) throw new RangeError(`csrFromCoo: row index ${r} out of range [0, ${rows})`);
+    if (!(r >= 0 && r < rows)) throw new RangeError(`csrFromCoo: row index ${r} out of range [0, ${rows})`);
     const c = colIdx[k];
-    if (c < 0 || c >= cols) throw new RangeError(`csrFromCoo: column index ${c} out of range [0, ${cols})`);
-    counts[r + 1]++;
+    if (!(c >= 0 && c < cols)) throw new RangeError(`csrFromCoo: column index ${c} out of range [0, ${cols})`);
+    colStart[c + 1]++;
+    rowStart[r + 1]++;
   }
-  for (let r = 0; r < rows; r++) counts[r + 1] += counts[r];
-  const next = counts.slice(0, rows);
-  const tmpCols = new Int32Array(n);
-  const tmpVals = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    const pos = next[rowIdx[k]]++;
-    tmpCols[pos] = colIdx[k];
-    tmpVals[pos] = values ? values[k] : 1;
+  for (let c = 0; c < cols; c++) colStart[c + 1] += colStart[c];
+  for (let r = 0; r < rows; r++) rowStart[r + 1] += rowStart[r];
+  // Pass 1: entries by column (stable).
+  const byCol = new Int32Array(n);
+  for (let k = 0; k < n; k++) byCol[colStart[colIdx[k]]++] = k;
+  // Pass 2: by row, stable, so each row's entries come out in column order.
+  const next = rowStart.slice(0, rows);
+  const order = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const k = byCol[j];
+    order[next[rowIdx[k]]++] = k;
   }
-  // Sort each row by column and merge duplicates.
   const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(n);
+  const data = new Float32Array(n);
   let out = 0;
-  const order: number[] = [];
   for (let r = 0; r < rows; r++) {
-    const start = counts[r];
-    const end = counts[r + 1];
-    let sorted = true;
-    for (let k = start + 1; k < end; k++) {
-      if (tmpCols[k] <= tmpCols[k - 1]) {
-        sorted = false;
-        break;
-      }
-    }
-    if (sorted) {
-      for (let k = start; k < end; k++) {
-        tmpCols[out] = tmpCols[k];
-        tmpVals[out] = tmpVals[k];
+    let last = -1;
+    for (let j = rowStart[r]; j < rowStart[r + 1]; j++) {
+      const k = order[j];
+      const c = colIdx[k];
+      const v = values ? values[k] : 1;
+      if (c === last) {
+        data[out - 1] += v;
+      } else {
+        indices[out] = c;
+        data[out] = v;
+        last = c;
         out++;
-      }
-    } else {
-      order.length = 0;
-      for (let k = start; k < end; k++) order.push(k);
-      order.sort((a, b) => tmpCols[a] - tmpCols[b] || a - b);
-      const cs = order.map((k) => tmpCols[k]);
-      const vs = order.map((k) => tmpVals[k]);
-      let last = -1;
-      for (let j = 0; j < cs.length; j++) {
-        if (cs[j] === last) {
-          tmpVals[out - 1] += vs[j];
-        } else {
-          tmpCols[out] = cs[j];
-          tmpVals[out] = vs[j];
-          last = cs[j];
-          out++;
-        }
       }
     }
     indptr[r + 1] = out;
   }
-  return { rows, cols, indptr, indices: tmpCols.slice(0, out), data: tmpVals.slice(0, out) };
+  return {
+    rows,
+    cols,
+    indptr,
+    indices: out === n ? indices : indices.slice(0, out),
+    data: out === n ? data : data.slice(0, out),
+  };
 }
 
 /** Transpose (CSR of Aᵀ); also the CSC view of A. Output rows have sorted indices. */

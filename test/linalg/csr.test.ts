@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type CsrMatrix, csrFromCoo, nnz, sliceRows, transpose } from '../../src/linalg/csr.js';
+
+function dense(m: CsrMatrix): number[][] {
+  const out = Array.from({ length: m.rows }, () => new Array<number>(m.cols).fill(0));
+  for (let r = 0; r < m.rows; r++)
+    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) out[r][m.indices[p]] += m.data[p];
+  return out;
+}
+
+function expectWellFormed(m: CsrMatrix): void {
+  expect(m.indptr[0]).toBe(0);
+  expect(m.indptr[m.rows]).toBe(m.indices.length);
+  expect(m.data.length).toBe(m.indices.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let p = m.indptr[r] + 1; p < m.indptr[r + 1]; p++) expect(m.indices[p]).toBeGreaterThan(m.indices[p - 1]);
+  }
+}
+
+const coo = fc
+  .record({ rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }) })
+  .chain(({ rows, cols }) =>
+    fc.record({
+      rows: fc.constant(rows),
+      cols: fc.constant(cols),
+      entries: fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: rows - 1 }),
+          fc.integer({ min: 0, max: cols - 1 }),
+          fc.integer({ min: 1, max: 5 }),
+        ),
+        { maxLength: 60 },
+      ),
+    }),
+  );
+
+describe('csrFromCoo', () => {
+  it('equals the dense sum of the triples, with sorted unique columns per row', () => {
+    fc.assert(
+      fc.property(coo, ({ rows, cols, entries }) => {
+        const m = csrFromCoo(
+          rows,
+          cols,
+          entries.map((e) => e[0]),
+          entries.map((e) => e[1]),
+          entries.map((e) => e[2]),
+        );
+        expectWellFormed(m);
+        const want = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+        for (const [r, c, v] of entries) want[r][c] += v;
+        expect(dense(m)).toEqual(want);
+        expect(nnz(m)).toBe(want.flat().filter((v) => v !== 0).length);
+      }),
+    );
+  });
+
+  it('counts repeated pairs when no values are given', () => {
+    const m = csrFromCoo(2, 3, [1, 0, 1, 1], [2, 1, 2, 0]);
+    expect(Array.from(m.indptr)).toEqual([0, 1, 3]);
+    expect(Array.from(m.indices)).toEqual([1, 0, 2]);
+    expect(Array.from(m.data)).toEqual([1, 1, 2]);
+  });
+
+  it('rejects out-of-range indices and mismatched lengths', () => {
+    expect(() => csrFromCoo(2, 2, [2], [0])).toThrow(/row index 2 out of range/);
+    expect(() => csrFromCoo(2, 2, [0], [-1])).toThrow(/column index -1 out of range/);
+    expect(() => csrFromCoo(2, 2, [0, 1], [0])).toThrow(/differ in length/);
+  });
+});
+
+describe('transpose and sliceRows', () => {
+  it('transposes and slices consistently with the dense form', () => {
+    fc.assert(
+      fc.property(coo, ({ rows, cols, entries }) => {
+        const m = csrFromCoo(
+          rows,
+          cols,
+          entries.map((e) => e[0]),
+          entries.map((e) => e[1]),
+          entries.map((e) => e[2]),
+        );
+        const t = transpose(m);
+        expectWellFormed(t);
+        const d = dense(m);
+        expect(dense(t)).toEqual(d[0].map((_, c) => d.map((row) => row[c])));
+        const lo = Math.floor(rows / 3);
+        const hi = rows - Math.floor(rows / 4);
+        const s = sliceRows(m, lo, hi);
+        expectWellFormed(s);
+        expect(dense(s)).toEqual(d.slice(lo, hi));
+      }),
+    );
+  });
+});
