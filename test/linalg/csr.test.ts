@@ -55,6 +55,23 @@ describe('csrFromCoo', () => {
     );
   });
 
+  it('counts pairs when no values are given (the unweighted path)', () => {
+    fc.assert(
+      fc.property(coo, ({ rows, cols, entries }) => {
+        const m = csrFromCoo(
+          rows,
+          cols,
+          entries.map((e) => e[0]),
+          entries.map((e) => e[1]),
+        );
+        expectWellFormed(m);
+        const want = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+        for (const [r, c] of entries) want[r][c] += 1;
+        expect(dense(m)).toEqual(want);
+      }),
+    );
+  });
+
   it('counts repeated pairs when no values are given', () => {
     const m = csrFromCoo(2, 3, [1, 0, 1, 1], [2, 1, 2, 0]);
     expect(Array.from(m.indptr)).toEqual([0, 1, 3]);
