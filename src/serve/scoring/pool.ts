@@ -5,7 +5,7 @@
  * it has finished, so a hot-swap never pulls a model from under a running request.
  */
 import type { Worker } from 'node:worker_threads';
-import { ArtifactError } from '../../errors/index.js';
+import { ArtifactError, errorMessage } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
 import { SingleUserCoalescer } from './coalesce.js';
@@ -61,14 +61,35 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   private readonly retired = new Set<string>();
   private nextId = 1;
   private closed = false;
+  /** Threads start on the first job that needs them; a server that only sees cheap requests never pays for them. */
+  private started: Promise<void> | null = null;
 
   private readonly scratch = new RankScratch();
 
   constructor(
     readonly size: number,
     private readonly inlineMaxScores = DEFAULT_INLINE_MAX_SCORES,
-  ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
+  ) {}
+
+  /** Start the threads and give them every attached model (once). */
+  private ready(): Promise<void> {
+    this.started ??= (async () => {
+      for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i));
+      log.info('scoring_threads_started', { threads: this.size, models: this.models.size });
+      const models = [...this.models];
+      const outcomes = await Promise.allSettled(models.map(([key, model]) => this.attachToThreads(key, model)));
+      outcomes.forEach((o, i) => {
+        if (o.status === 'rejected') {
+          log.error('scoring_thread_attach_failed', { model_key: models[i][0], error: errorMessage(o.reason) });
+        }
+      });
+    })();
+    return this.started;
+  }
+
+  private async attachToThreads(key: string, model: ServingModel): Promise<void> {
+    const replies = await Promise.all(this.slots.map((slot) => this.send(slot, (id) => attachMessage(id, key, model))));
+    for (const r of replies) if (!r.ok) throw revive(r.error);
   }
 
   private spawn(index: number): Slot {
@@ -118,13 +139,16 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   }
 
   async attach(key: string, model: ServingModel): Promise<void> {
+    // The event loop scores cheap requests itself: build (and so validate) the model here.
+    void model.recommender;
     this.models.set(key, model);
-    const replies = await Promise.all(this.slots.map((slot) => this.send(slot, (id) => attachMessage(id, key, model))));
-    for (const r of replies) {
-      if (!r.ok) {
-        this.detach(key);
-        throw revive(r.error);
-      }
+    if (this.started === null) return;
+    await this.started;
+    try {
+      await this.attachToThreads(key, model);
+    } catch (err) {
+      this.detach(key);
+      throw err;
     }
   }
 
@@ -179,6 +203,7 @@ export class ThreadPoolExecutor implements ScoringExecutor {
 
   /** Rank in the threads, a large batch split across them. The caller tracks the model's use. */
   private async inThreads(key: string, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
+    await this.ready();
     const parts = Math.min(this.slots.length, Math.floor(users.length / MIN_USERS_PER_SPLIT));
     if (parts <= 1) return this.known(this.leastBusy(), key, users, limits);
     const chunk = Math.ceil(users.length / parts);
@@ -199,6 +224,7 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   async rankProfiles(key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
     if (profiles.length * model.nItems <= this.inlineMaxScores) return runProfiles(model, profiles);
     return this.track(key, async () => {
+      await this.ready();
       const reply = await this.send(this.leastBusy(), (id) => ({ type: 'profiles', id, key, profiles: [...profiles] }));
       if (!reply.ok) throw revive(reply.error);
       return (reply.profiles ?? []).map((p) => (p.ok ? p.top : revive(p.error)));
