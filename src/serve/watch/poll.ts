@@ -142,7 +142,11 @@ export class ArtifactPoller {
         kidFailure: null,
       };
     }
-    if (sup.watches.get(name) !== watch) return; // removed while loading
+    if (sup.watches.get(name) !== watch) {
+      // Removed (or replaced) while loading: the fresh model must not stay attached to the threads.
+      if (result.kind === 'loaded') sup.deps.executor.detach(result.entry.modelKey);
+      return;
+    }
     if (result.kind === 'unchanged') {
       // Same bytes as the model being served (a touch, or a restore after a bad push).
       watch.marker = marker;
