@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { LockContestedError, LockTimeoutError } from '../errors/index.js';
+import { ArtifactError, LockContestedError, LockTimeoutError } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
 
 const log = getLogger('recotem.train.lock');
@@ -65,8 +65,7 @@ export async function acquireRecipeLock(outputPath: string, opts: LockOptions): 
       log.warn('recipe_lock_local_only', fields);
     }
   }
-  mkdirSync(dirname(path), { recursive: true });
-  if (!createLockFile(path)) return busy(path, opts);
+  if (!unwritableAsArtifactError(path, () => createLockFile(path))) return busy(path, opts);
 
   const started = Date.now();
   for (;;) {
@@ -86,8 +85,30 @@ export async function acquireRecipeLock(outputPath: string, opts: LockOptions): 
   }
 }
 
+/**
+ * Storage that cannot take any file (a read-only mount, a full disk) fails the run the way the
+ * artifact write itself would (exit 5, with the cause named), not as an unexpected error (exit 1).
+ */
+const UNWRITABLE: Readonly<Record<string, string>> = {
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+};
+
+function unwritableAsArtifactError<T>(path: string, create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const cause = code === undefined ? undefined : UNWRITABLE[code];
+    if (cause === undefined) throw err;
+    throw new ArtifactError(`cannot create the recipe lock '${path}': ${cause} (${code})`, 'write', { cause: err });
+  }
+}
+
 /** Create the lock file (0600, never following a symlink). False when permission is denied. */
 function createLockFile(path: string): boolean {
+  mkdirSync(dirname(path), { recursive: true });
   try {
     if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) {
       log.warn('recipe_lock_unsafe_symlink', { lock_path: path });
