@@ -2,7 +2,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ArtifactError, RecotemError } from '../errors/index.js';
 import type { ByteStore, StoreStat } from './store.js';
@@ -52,6 +52,45 @@ export async function readLocalBounded(path: string, cap: number): Promise<Buffe
   } finally {
     await fh.close();
   }
+}
+
+/** `.<destination name>.<12 hex>.tmp`, in the destination directory. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the temp files that writers killed before their rename (SIGKILL, power loss) left
+ * next to `outputPath`: those of the output itself and of its sha-suffixed targets. Only call this
+ * while holding the recipe lock, so no live writer's temp file can match. Returns the names removed.
+ */
+export async function removeStaleTempFiles(outputPath: string): Promise<string[]> {
+  const dir = dirname(outputPath);
+  const base = basename(outputPath);
+  const stem = base.endsWith('.recotem') ? base.slice(0, -'.recotem'.length) : base;
+  const own = new RegExp(`^\\.${escapeRegExp(base)}\\.[0-9a-f]{12}\\.tmp$`);
+  const target = new RegExp(`^\\.${escapeRegExp(stem)}\\.[0-9a-f]{8}\\.recotem\\.[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!own.test(name) && !target.test(name)) continue;
+    try {
+      await unlink(join(dir, name));
+      removed.push(name);
+    } catch {
+      // gone already, or not ours to remove: the write itself will report real problems
+    }
+  }
+  return removed;
 }
 
 /** Temp files still on disk; removed if the process exits before the rename. */
@@ -138,7 +177,7 @@ export async function writeLocalAtomic(path: string, bytes: Uint8Array, opts: At
   let fh: FileHandle | undefined;
   try {
     await mkdir(dir, { recursive: true });
-    tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    tmp = tempPathFor(path);
     trackTemp(tmp);
     fh = await open(tmp, 'wx', 0o644);
     await writeAll(fh, bytes);

@@ -7,7 +7,7 @@ import { ArtifactError } from '../errors/index.js';
 import { getLogger, safeKid } from '../log/index.js';
 import { sha256Hex } from './bytes.js';
 import { extractKid } from './container.js';
-import { type AtomicWriteOptions, writeLocalAtomic } from './local-store.js';
+import { type AtomicWriteOptions, removeStaleTempFiles, writeLocalAtomic } from './local-store.js';
 import { pointerContent } from './read.js';
 import { type ByteStore, storeFor } from './store.js';
 import { baseName, localPathOf } from './uri.js';
@@ -24,6 +24,11 @@ export interface WriteArtifactInput extends AtomicWriteOptions {
   bytes: Uint8Array;
   /** Store for object-store URIs instead of the registered remote factory. */
   store?: ByteStore;
+  /**
+   * First remove temp files a killed earlier writer left next to a local output. Only for callers
+   * holding the recipe lock (no other writer of this output can be running).
+   */
+  removeStaleTemps?: boolean;
 }
 
 export interface WrittenArtifact {
@@ -64,6 +69,11 @@ export async function writeArtifact(input: WriteArtifactInput): Promise<WrittenA
   const modelVersion = sha256Hex(bytes);
   const kidInfo = extractKid(bytes);
   const kid = kidInfo.ok ? safeKid(kidInfo.kid) : undefined;
+  const local = input.removeStaleTemps ? localPathOf(outputPath) : undefined;
+  if (local !== undefined) {
+    const removed = await removeStaleTempFiles(local);
+    if (removed.length > 0) log.warn('artifact_stale_temp_removed', { count: removed.length, files: removed });
+  }
   if (versioning === 'always_overwrite') {
     await putBytes(outputPath, bytes, input);
     log.info('artifact_written', { versioning, artifact: outputPath, kid });

@@ -186,6 +186,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
       versioning: recipe.output.versioning,
       bytes,
       beforeRename: (destination: string) => checkOutputContainment(destination, env),
+      removeStaleTemps: lock !== null,
     });
 
     // 12.
