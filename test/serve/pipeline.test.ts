@@ -295,3 +295,27 @@ describe('unhandled errors', () => {
     expect(text).toContain('recotem_recommender_layout_unexpected_total{recipe="demo"} 1');
   });
 });
+
+describe('access log', () => {
+  it('one DEBUG record per request with status and duration, in the request context', async () => {
+    const a = await app();
+    const logs = captureLogs();
+    try {
+      await a.inject({ method: 'GET', url: '/v1/health?probe=1', headers: { 'x-request-id': 'acc-1' } });
+      await a.inject({ method: 'GET', url: '/nope' });
+      const records = logs.events('http_request');
+      expect(records).toHaveLength(2);
+      expect(records[0]).toMatchObject({
+        level: 'debug',
+        method: 'GET',
+        path: '/v1/health',
+        status: 200,
+        request_id: 'acc-1',
+      });
+      expect(records[1]).toMatchObject({ path: '/nope', status: 404 });
+      expect(typeof records[0].duration_ms).toBe('number');
+    } finally {
+      logs.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * comes from outside is coerced into a closed set, and request metrics for names that are not in
  * the registry use `recipe="__unknown__"`, so callers cannot mint series.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, register as globalRegistry, Histogram, Registry } from 'prom-client';
 import type { ErrorCode, Verb } from '../http/schemas.js';
 
 export const LOAD_FAILURE_REASONS = [
@@ -221,8 +221,11 @@ export class ServeMetrics {
     }
   }
 
+  /** This server's metrics plus anything other layers recorded in prom-client's global registry. */
   async exposition(): Promise<string> {
-    return this.registry.metrics();
+    const own = await this.registry.metrics();
+    const shared = await globalRegistry.metrics();
+    return shared.trim() === '' ? own : `${own}\n${shared}`;
   }
 
   get contentType(): string {

@@ -96,6 +96,7 @@ export class DrainController {
     await this.app.close();
     this.uninstall();
     log.info('serve_shutdown', { drain_seconds: this.drainSeconds, drained });
+    if (signal === 'SIGINT') log.info('serve_terminated', { reason: 'SIGINT' });
     this.resolveFinished(0);
     return 0;
   }

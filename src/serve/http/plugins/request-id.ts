@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { withLogContext } from '../../../log/index.js';
+import { getLogger, withLogContext } from '../../../log/index.js';
 import { globalPlugin } from './global.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const accessLog = getLogger('recotem.serve.access');
 
 export function resolveRequestId(incoming: string | string[] | undefined): string {
   if (typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) return incoming;
@@ -26,6 +27,19 @@ export const requestIdPlugin = globalPlugin('recotem-request-id', (app, _opts, d
     reply.header('x-request-id', id);
     // Everything after this hook (parsing, handlers, error handler) runs inside the scope.
     withLogContext({ request_id: id }, next);
+  });
+  // Access log at DEBUG: one line per request would dominate the output at production rates.
+  app.addHook('onResponse', (request, reply, next) => {
+    if (accessLog.isLevelEnabled('debug')) {
+      accessLog.debug('http_request', {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        duration_ms: Math.round((performance.now() - request.startedAt) * 1000) / 1000,
+        client_host: request.ip,
+      });
+    }
+    next();
   });
   done();
 });
