@@ -3,4 +3,4 @@ export { buildArtifactPayload, buildHeader, RECOTEM_VERSION } from './artifact-c
 export { acquireRecipeLock, type HeldLock, type LockOptions, lockPathFor } from './lock.js';
 export { runTraining, type TrainingOptions, type TrainingOutcome, utcSeconds } from './pipeline.js';
 export { renderTrainingReport, type TrainingReport } from './report.js';
-export { checkCutoff, type SplitResult, splitInteractions } from './split.js';
+export { type SplitResult, splitInteractions } from './split.js';

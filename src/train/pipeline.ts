@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Recommender } from '../algorithms/index.js';
-import { type CanonicalClass, createRecommender, Evaluator, getAlgorithmSpec } from '../algorithms/index.js';
+import { type CanonicalClass, createRecommender, getAlgorithmSpec, validateCutoff } from '../algorithms/index.js';
 import { signArtifact, writeArtifact } from '../artifact/index.js';
 import { type KeyRing, loadTrainConfig, resolveTrainingKeyRing } from '../config/index.js';
 import { cleanseAndIndex, type Interactions } from '../data/cleanse.js';
@@ -30,7 +30,7 @@ import {
 import { renderTrainingReport } from './report.js';
 import { computeBudgets, runSearch, type SearchResult, studyNameFor, uniformSource } from './search/index.js';
 import { trialClass } from './search/trial.js';
-import { checkCutoff, type SplitResult, splitInteractions } from './split.js';
+import { type SplitResult, splitInteractions } from './split.js';
 
 export interface TrainingOptions {
   recipe: Recipe;
@@ -136,7 +136,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
     );
     log.info('split_done', { val_offset: split.valOffset });
     // 7. The evaluator needs at least `cutoff` items to rank.
-    checkCutoff(recipe.training.cutoff, interactions.itemIds.length);
+    validateCutoff(recipe.training.cutoff, interactions.itemIds.length);
 
     // 8–9. Search.
     const search = await searchBestModel(recipe, runId, split, opts, log);

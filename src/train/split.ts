@@ -5,7 +5,7 @@
  * matrices share the sorted item index space, so a split is identical for the same data, recipe and
  * seed in every process.
  */
-import { SplitError, TrainingError } from '../errors/index.js';
+import { SplitError } from '../errors/index.js';
 import { type CsrMatrix, csrFromCoo, nnz } from '../linalg/csr.js';
 
 export interface SplitInput {
@@ -52,16 +52,6 @@ export function splitInteractions(input: SplitInput, opts: SplitOptions): SplitR
     );
   }
   return result;
-}
-
-/** Evaluation needs at least `cutoff` items to rank (training.md §4 Improve). */
-export function checkCutoff(cutoff: number, nItems: number): void {
-  if (cutoff > nItems) {
-    throw new TrainingError(
-      `training.cutoff=${cutoff} exceeds the number of items after cleansing (${nItems}); lower the cutoff or add data.`,
-      'invalid_cutoff',
-    );
-  }
 }
 
 /** Coordinate lists with a known upper bound on their length. */

@@ -151,6 +151,16 @@ describe('recotem train (end to end)', () => {
     });
   });
 
+  it('rejects a cutoff larger than the catalogue with exit 4 before the search', () => {
+    const ws = workspace({
+      training: `  algorithms: [TopPop]\n  n_trials: 1\n  cutoff: 500\n  split: {heldout_ratio: 0.25, seed: 1}`,
+    });
+    const r = recotem(['train', ws.recipePath], ws.env);
+    expect(r.status).toBe(4);
+    expect(r.events.find((e) => e.event === 'train_error')).toMatchObject({ code: 'invalid_cutoff', exit_code: 4 });
+    expect(r.events.some((e) => e.event === 'search_started')).toBe(false);
+  });
+
   it('skips with exit 0 when the lock is held, or exits 6 with --fail-on-busy', async () => {
     const ws = workspace();
     const { acquireRecipeLock } = await import('../../src/train/lock.js');

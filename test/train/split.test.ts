@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, SplitError } from '../../src/errors/index.js';
 import { type CsrMatrix, nnz } from '../../src/linalg/csr.js';
-import { checkCutoff, type SplitInput, splitInteractions } from '../../src/train/split.js';
+import { type SplitInput, splitInteractions } from '../../src/train/split.js';
 
 /** Deterministic generator for tests (mulberry32). */
 function seeded(seed: number): () => number {
@@ -210,12 +210,5 @@ describe('time_global split', () => {
     });
     expect(s.groundTruth.rows).toBe(3);
     expect(s.valOffset).toBe(7);
-  });
-});
-
-describe('checkCutoff', () => {
-  it('rejects a cutoff larger than the catalogue with a training error', () => {
-    expect(() => checkCutoff(20, 10)).toThrow(/training.cutoff=20 exceeds the number of items/);
-    expect(() => checkCutoff(10, 10)).not.toThrow();
   });
 });
