@@ -14,7 +14,7 @@ export const SECTION_INTROS: Readonly<Record<string, string>> = {
   'training.split': 'How interactions are divided into a training part and a held-out part for scoring trials.',
   output: 'Where the signed artifact is written.',
   'output.promotion_gate':
-    'Conditions a new model should meet before it replaces the published one. This version validates the section but `recotem train` does not apply it yet: every successful run publishes its model.',
+    'Conditions a new model must meet before it replaces the published one. The first gated run draws a frozen holdout (a seeded sample of users and some of their interactions) that is removed from training and stored in the artifact; every later run scores the new model, the published one and TopPop on those same unseen interactions and refuses to publish (exit 9, event `promotion_refused`) when the new model is worse by more than `max_regression`.',
   serving: 'How `recotem serve` answers requests for this recipe.',
 };
 
@@ -77,10 +77,11 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Artifact location: a local path (relative to the working directory of `recotem train`), `file://`, `s3://`, `gs://`, `az://`, `abfs://` or `abfss://` URI.',
   'output.versioning':
     '`append_sha`: write `<stem>.<sha8>.recotem` next to `path` and make `path` a small pointer file naming it (earlier versions stay); `always_overwrite`: replace the file at `path`.',
-  'output.promotion_gate': 'Promotion conditions (validated, not yet applied by `recotem train`).',
+  'output.promotion_gate': 'Promotion conditions checked by `recotem train` on a frozen holdout before publishing.',
   'output.promotion_gate.max_regression':
     'Largest allowed relative drop of the metric compared with the currently published model (0.05 = 5 %).',
-  'output.promotion_gate.compare_to_toppop': 'Also require the new model to score at least as well as TopPop.',
+  'output.promotion_gate.compare_to_toppop':
+    'Also refuse a model that scores more than `max_regression` below TopPop on the holdout.',
 
   'serving.unknown_user':
     '`error`: `:recommend` answers 404 `UNKNOWN_USER` for users not seen in training; `popular`: answer with the most popular items instead.',
