@@ -35,14 +35,62 @@ const idString = z.string().min(1).max(MAX_ID_CHARS);
 const limitField = z.number().int().min(1).max(MAX_LIMIT).default(10);
 const excludeField = z.array(idString).max(MAX_EXCLUDE).nullable().default(null);
 
+/** Schema-level cap on `history`; the recipe's `serving.max_history` (at most this) applies per recipe. */
+export const MAX_HISTORY = 1000;
+
+const filterScalar = z.union([z.string().max(MAX_ID_CHARS), z.number(), z.boolean()]);
+const filterBound = z.union([z.string().max(MAX_ID_CHARS), z.number()]);
+const FilterCondition = z
+  .object({
+    eq: filterScalar.optional(),
+    in: z.array(filterScalar).min(1).max(MAX_EXCLUDE).optional(),
+    nin: z.array(filterScalar).min(1).max(MAX_EXCLUDE).optional(),
+    gte: filterBound.optional(),
+    lte: filterBound.optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, { message: 'condition needs at least one of eq, in, nin, gte, lte' })
+  .meta({ id: 'FilterCondition' });
+
+/** Opt-in fields shared by the single verbs (all optional: a request without them behaves as before). */
+const beyondFields = {
+  filter: z.record(z.string().min(1).max(MAX_ID_CHARS), FilterCondition).optional().meta({
+    description:
+      'Item-metadata conditions applied before the top-limit cut; each field must be declared in item_metadata.filterable',
+  }),
+  exclude_mode: z.enum(['after_cut', 'before_cut']).optional().meta({
+    description: 'after_cut (default): exclude_items removed from the top limit; before_cut: before the cut',
+  }),
+  explain: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Item-based models: add `because` (top 3 contributing history items) to each item' }),
+};
+
 export const RecommendRequest = z
-  .object({ user_id: idString, limit: limitField, exclude_items: excludeField })
+  .object({
+    user_id: idString,
+    limit: limitField,
+    exclude_items: excludeField,
+    history: z
+      .array(idString)
+      .min(1)
+      .max(MAX_HISTORY)
+      .optional()
+      .meta({ description: 'Recent items of this user, folded into the model (at most serving.max_history)' }),
+    ...beyondFields,
+  })
   .strict()
   .meta({ id: 'RecommendRequest' });
 export type RecommendRequest = z.output<typeof RecommendRequest>;
 
 export const RecommendRelatedRequest = z
-  .object({ seed_items: z.array(idString).min(1).max(MAX_SEEDS), limit: limitField, exclude_items: excludeField })
+  .object({
+    seed_items: z.array(idString).min(1).max(MAX_SEEDS),
+    limit: limitField,
+    exclude_items: excludeField,
+    ...beyondFields,
+  })
   .strict()
   .meta({ id: 'RecommendRelatedRequest' });
 export type RecommendRelatedRequest = z.output<typeof RecommendRelatedRequest>;

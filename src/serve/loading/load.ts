@@ -12,6 +12,7 @@ import type { RecipeItemMetadata } from '../../recipe/types.js';
 import type { ServeMetrics } from '../metrics/metrics.js';
 import type { MetadataIndex, ModelEntry, ServingOptions } from '../registry/entry.js';
 import type { ScoringExecutor } from '../scoring/executor.js';
+import { buildFilterIndex, type FilterIndex } from '../scoring/filters.js';
 import type { ServingModel } from '../scoring/model.js';
 import { SharedModel } from '../scoring/shared-model.js';
 import type { TopK } from '../scoring/topk.js';
@@ -118,12 +119,15 @@ export async function loadRecipeArtifact(
   }
 
   let metadataIndex: MetadataIndex | null = null;
+  let filterIndex: FilterIndex | null = null;
   if (target.itemMetadata !== null) {
     try {
       const table = await deps.loadMetadata(target.itemMetadata, target.name);
       const built = buildMetadataIndex(table, deps.metadataFieldDeny);
       if (built.skippedRows > 0) deps.metrics.metadataIndexBuildErrors.inc({ recipe: target.name }, built.skippedRows);
       metadataIndex = built.index;
+      if ((target.itemMetadata.filterable?.length ?? 0) > 0)
+        filterIndex = buildFilterIndex(model.itemIds, metadataIndex, target.itemMetadata.filterable);
     } catch (err) {
       if (isFatalRuntimeError(err)) throw err;
       return failed('metadata', errorMessage(err), decoded.kid);
@@ -153,6 +157,7 @@ export async function loadRecipeArtifact(
     serving: target.serving,
     modelKey,
     popularRanking: target.serving.unknownUser === 'popular' ? popularRanking(model) : null,
+    filterIndex,
   };
   return { kind: 'loaded', entry };
 }

@@ -3,6 +3,7 @@
  * `lastLoadError`: a reload builds a new entry and swaps the reference, so a request that resolved
  * an entry keeps scoring with that model even if a swap happens mid-request.
  */
+import type { FilterIndex } from '../scoring/filters.js';
 import type { ServingModel } from '../scoring/model.js';
 import type { TopK } from '../scoring/topk.js';
 
@@ -42,6 +43,8 @@ export interface ModelEntry {
   readonly modelKey: string;
   /** The most popular items (seen-matrix column sums), for `unknown_user: popular`. */
   readonly popularRanking: TopK | null;
+  /** Columns of the recipe's `item_metadata.filterable` fields; absent or null: nothing is filterable. */
+  readonly filterIndex?: FilterIndex | null;
 }
 
 export function stubEntry(name: string, artifactPath: string, error: string | null): ModelEntry {

@@ -7,14 +7,10 @@
 import { isFatalRuntimeError } from '../../errors/index.js';
 import { SingleUserCoalescer } from './coalesce.js';
 import type { ServingModel } from './model.js';
-import { RankScratch, rankKnownUsers, rankProfile } from './rank.js';
+import { type ProfileJob, RankScratch, rankKnownUsers, rankProfileJob } from './rank.js';
 import type { TopK } from './topk.js';
 
-export interface ProfileJob {
-  items: Int32Array;
-  weights: Float32Array;
-  limit: number;
-}
+export type { ProfileJob } from './rank.js';
 
 /** Per-profile outcome: a ranking, or the error that profile's scoring raised. */
 export type ProfileResult = TopK | Error;
@@ -34,7 +30,7 @@ export interface ScoringExecutor {
 export function runProfiles(model: ServingModel, profiles: readonly ProfileJob[]): ProfileResult[] {
   return profiles.map((p) => {
     try {
-      return rankProfile(model.recommender, model.seen, p.items, p.weights, p.limit);
+      return rankProfileJob(model.recommender, model.seen, p);
     } catch (err) {
       if (isFatalRuntimeError(err)) throw err;
       return err instanceof Error ? err : new Error(String(err));

@@ -120,6 +120,70 @@ export function rankProfile(
   return selectTop(scores, limit);
 }
 
+/**
+ * One ad-hoc ranking job. `items`/`weights` is the profile (duplicates summed). With `user` set
+ * the job ranks a known user: no profile items → the model's own user scores (as for a plain
+ * request); with profile items → the user's training row plus the profile, folded in together.
+ * `allowed` (1 = may be returned) and `masked` (never returned) apply before the top-k cut.
+ */
+export interface ProfileJob {
+  items: Int32Array;
+  weights: Float32Array;
+  limit: number;
+  user?: number;
+  allowed?: Uint8Array | null;
+  masked?: Int32Array | null;
+}
+
+function knownUserScores(recommender: Recommender, user: number): Float32Array {
+  if (!(user >= 0 && user < recommender.nUsers))
+    throw new ModelLayoutError(`user index ${user} outside [0, ${recommender.nUsers})`);
+  const n = recommender.nItems;
+  // Scored as a pair, like rankKnownUsers does, so the scores match a plain request bit for bit.
+  const paired = PAIRED_SCORING.has(recommender.className);
+  const out = new Float32Array(paired ? 2 * n : n);
+  recommender.scoreUsers(paired ? Int32Array.of(user, user) : Int32Array.of(user), out);
+  return paired ? out.subarray(0, n) : out;
+}
+
+/** The user's training row merged with extra profile items (weights summed per item). */
+export function mergeWithSeenRow(
+  seen: CsrMatrix,
+  user: number,
+  items: Int32Array,
+  weights: Float32Array,
+): { items: Int32Array; weights: Float32Array } {
+  const merged = new Map<number, number>();
+  for (let p = seen.indptr[user]; p < seen.indptr[user + 1]; p++)
+    merged.set(seen.indices[p], (merged.get(seen.indices[p]) ?? 0) + seen.data[p]);
+  for (let j = 0; j < items.length; j++) merged.set(items[j], (merged.get(items[j]) ?? 0) + weights[j]);
+  const keys = [...merged.keys()].sort((a, b) => a - b);
+  return { items: Int32Array.from(keys), weights: Float32Array.from(keys, (k) => merged.get(k)!) };
+}
+
+export function rankProfileJob(recommender: Recommender, seen: CsrMatrix, job: ProfileJob): TopK {
+  checkLayout(recommender, seen);
+  const n = recommender.nItems;
+  let scores: Float32Array;
+  if (job.user === undefined) {
+    scores = recommender.scoreHistory(job.items, job.weights);
+  } else if (job.items.length === 0) {
+    scores = knownUserScores(recommender, job.user);
+  } else {
+    const merged = mergeWithSeenRow(seen, job.user, job.items, job.weights);
+    scores = recommender.scoreHistory(merged.items, merged.weights);
+  }
+  if (scores.length !== n) throw new ModelLayoutError(`profile scores have length ${scores.length}, expected ${n}`);
+  const minus = Number.NEGATIVE_INFINITY;
+  if (job.user !== undefined)
+    for (let p = seen.indptr[job.user]; p < seen.indptr[job.user + 1]; p++) scores[seen.indices[p]] = minus;
+  for (let j = 0; j < job.items.length; j++) scores[job.items[j]] = minus;
+  if (job.masked) for (let j = 0; j < job.masked.length; j++) scores[job.masked[j]] = minus;
+  const allowed = job.allowed;
+  if (allowed) for (let i = 0; i < n; i++) if (allowed[i] === 0) scores[i] = minus;
+  return selectTop(scores, job.limit);
+}
+
 /** Collapse a seed list into unique item indices with counts (a seed listed twice weighs 2). */
 export function profileFromSeeds(
   seeds: readonly string[],

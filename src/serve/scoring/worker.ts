@@ -8,7 +8,7 @@ import type { Recommender, SavedModel } from '../../algorithms/types.js';
 import { ArtifactError, type ArtifactErrorReason } from '../../errors/index.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import type { ProfileJob } from './executor.js';
-import { RankScratch, rankKnownUsers, rankProfile } from './rank.js';
+import { RankScratch, rankKnownUsers, rankProfileJob } from './rank.js';
 import { loadServingRecommender } from './shared-model.js';
 import type { TopK } from './topk.js';
 
@@ -89,7 +89,7 @@ port.on('message', (msg: WorkerRequest) => {
       const m = held(msg.key);
       const profiles: ProfileOutcome[] = msg.profiles.map((p) => {
         try {
-          return { ok: true, top: rankProfile(m.recommender, m.seen, p.items, p.weights, p.limit) };
+          return { ok: true, top: rankProfileJob(m.recommender, m.seen, p) };
         } catch (err) {
           if (isFatal(err)) throw err;
           return { ok: false, error: serialize(err) };

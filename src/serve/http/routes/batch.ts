@@ -12,6 +12,16 @@ import { profileFromSeeds } from '../../scoring/rank.js';
 import type { TopK } from '../../scoring/topk.js';
 import type { ServerContext } from '../context.js';
 import { buildItems, type ResponseItem } from '../items.js';
+import {
+  addExplanations,
+  afterCutExclusions,
+  planRecommend,
+  type RankMask,
+  RequestRuleError,
+  rankMask,
+  seedHistory,
+  usesBeyond,
+} from '../personalize.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
 import {
   AGGREGATE_LIMIT_CAP,
@@ -44,6 +54,12 @@ class BatchCollector {
     size: number,
   ) {
     this.results = new Array(size);
+  }
+
+  /** A recipe-dependent rule (history length, filter field) broken by one element. */
+  ruleFailure(index: number, err: unknown): void {
+    if (!(err instanceof RequestRuleError)) throw err;
+    this.fail(index, 'VALIDATION_ERROR', elementErrorMessage([err.item]));
   }
 
   fail(index: number, code: ErrorCode, message: string): void {
@@ -84,9 +100,17 @@ class BatchCollector {
     return value;
   }
 
-  succeed(index: number, loaded: LoadedEntry, top: TopK, exclude: string[] | null, withMetadata: boolean): void {
+  succeed(
+    index: number,
+    loaded: LoadedEntry,
+    top: TopK,
+    exclude: string[] | null,
+    withMetadata: boolean,
+    explainHistory: Int32Array | null = null,
+  ): void {
     const set = exclude && exclude.length > 0 ? new Set(exclude) : null;
     const built = buildItems(top, loaded.model.itemIds, set, withMetadata ? loaded.entry.metadataIndex : null);
+    if (explainHistory !== null) addExplanations(built.items, loaded.model, explainHistory);
     this.fallback += built.fallback;
     this.dropped += built.dropped;
     this.results[index] = { index, status: 'ok', items: built.items };
@@ -123,6 +147,16 @@ function start(ctx: ServerContext, request: FastifyRequest, name: string, verb: 
   return { body, loaded, collector: new BatchCollector(ctx, request, body.requests.length) };
 }
 
+/** Rank profile jobs; a failure of the whole call becomes each job's error. */
+async function rankJobs(ctx: ServerContext, loaded: LoadedEntry, jobs: ProfileJob[]): Promise<(TopK | Error)[]> {
+  try {
+    return await ctx.executor.rankProfiles(loaded.entry.modelKey, loaded.model, jobs);
+  } catch (err) {
+    if (isFatalRuntimeError(err)) throw err;
+    return jobs.map(() => (err instanceof Error ? err : new Error(String(err))));
+  }
+}
+
 export async function handleBatchRecommend(
   ctx: ServerContext,
   request: FastifyRequest,
@@ -135,27 +169,42 @@ export async function handleBatchRecommend(
   const users: number[] = [];
   const limits: number[] = [];
   const excludes: (string[] | null)[] = [];
+  const explains: (Int32Array | null)[] = [];
+  const jobPositions: number[] = [];
+  const jobs: ProfileJob[] = [];
+  const jobExcludes: (string[] | null)[] = [];
+  const jobExplains: (Int32Array | null)[] = [];
   body.requests.forEach((element, index) => {
-    const value = collector.validate<RecommendRequest>(index, element, RecommendRequest);
+    const value = collector.validate<RecommendRequest>(index, element, RecommendRequest, (v) =>
+      v.history !== undefined && v.history.length > entry.serving.maxHistory
+        ? `history: ${tooManySeeds(entry.serving.maxHistory)}`
+        : null,
+    );
     if (value === null) return;
-    const u = model.userIndex.get(value.user_id);
-    if (u === undefined) {
-      if (entry.serving.unknownUser === 'popular' && entry.popularRanking !== null) {
-        const cut = Math.min(value.limit, entry.popularRanking.indices.length);
-        const top = {
-          indices: entry.popularRanking.indices.subarray(0, cut),
-          scores: entry.popularRanking.scores.subarray(0, cut),
-        };
-        collector.succeed(index, loaded, top, value.exclude_items, body.include_metadata);
-      } else {
-        collector.fail(index, 'UNKNOWN_USER', 'user not seen during training');
-      }
+    let plan: ReturnType<typeof planRecommend>;
+    try {
+      plan = planRecommend(loaded, value);
+    } catch (err) {
+      collector.ruleFailure(index, err);
       return;
     }
-    positions.push(index);
-    users.push(u);
-    limits.push(value.limit);
-    excludes.push(value.exclude_items);
+    const after = afterCutExclusions(value);
+    if (plan.kind === 'unknown') {
+      collector.fail(index, 'UNKNOWN_USER', 'user not seen during training');
+    } else if (plan.kind === 'popular') {
+      collector.succeed(index, loaded, plan.top, after, body.include_metadata);
+    } else if (plan.kind === 'plain') {
+      positions.push(index);
+      users.push(plan.user);
+      limits.push(value.limit);
+      excludes.push(after);
+      explains.push(value.explain ? plan.explainHistory : null);
+    } else {
+      jobPositions.push(index);
+      jobs.push(plan.job);
+      jobExcludes.push(after);
+      jobExplains.push(value.explain ? plan.explainHistory : null);
+    }
   });
   if (positions.length > 0) {
     let tops: TopK[] | null = null;
@@ -167,7 +216,15 @@ export async function handleBatchRecommend(
     }
     for (let j = 0; j < positions.length; j++) {
       if (tops === null) collector.elementError(positions[j], failure);
-      else collector.succeed(positions[j], loaded, tops[j], excludes[j], body.include_metadata);
+      else collector.succeed(positions[j], loaded, tops[j], excludes[j], body.include_metadata, explains[j]);
+    }
+  }
+  if (jobs.length > 0) {
+    const results = await rankJobs(ctx, loaded, jobs);
+    for (let j = 0; j < jobPositions.length; j++) {
+      const result = results[j];
+      if (result instanceof Error) collector.elementError(jobPositions[j], result);
+      else collector.succeed(jobPositions[j], loaded, result, jobExcludes[j], body.include_metadata, jobExplains[j]);
     }
   }
   return collector.respond(reply, loaded);
@@ -184,6 +241,8 @@ export async function handleBatchRecommendRelated(
   const positions: number[] = [];
   const jobs: ProfileJob[] = [];
   const excludes: (string[] | null)[] = [];
+  const explains: (Int32Array | null)[] = [];
+  const masked: boolean[] = [];
   body.requests.forEach((element, index) => {
     const value = collector.validate<RecommendRelatedRequest>(index, element, RecommendRelatedRequest, (v) =>
       v.seed_items.length > entry.serving.maxHistory ? `seed_items: ${tooManySeeds(entry.serving.maxHistory)}` : null,
@@ -194,9 +253,20 @@ export async function handleBatchRecommendRelated(
       collector.fail(index, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
       return;
     }
+    let mask: RankMask = { allowed: null, masked: null };
+    if (usesBeyond(value)) {
+      try {
+        mask = rankMask(loaded, value);
+      } catch (err) {
+        collector.ruleFailure(index, err);
+        return;
+      }
+    }
     positions.push(index);
-    jobs.push({ ...profile, limit: value.limit });
-    excludes.push(value.exclude_items);
+    jobs.push({ ...profile, limit: value.limit, ...mask });
+    excludes.push(afterCutExclusions(value));
+    explains.push(value.explain ? seedHistory(profile) : null);
+    masked.push(mask.allowed !== null || mask.masked !== null);
   });
   if (jobs.length > 0) {
     let results: (TopK | Error)[];
@@ -212,10 +282,10 @@ export async function handleBatchRecommendRelated(
         if (result.name === 'FoldInUnsupportedError')
           log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
         collector.elementError(positions[j], result);
-      } else if (result.indices.length === 0) {
+      } else if (result.indices.length === 0 && !masked[j]) {
         collector.fail(positions[j], 'NO_CANDIDATES', 'no candidates produced by ranker');
       } else {
-        collector.succeed(positions[j], loaded, result, excludes[j], body.include_metadata);
+        collector.succeed(positions[j], loaded, result, excludes[j], body.include_metadata, explains[j]);
       }
     }
   }

@@ -15,6 +15,16 @@ import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, sendMethodNotAllowed, sendNotFound } from '../errors.js';
 import { buildItems } from '../items.js';
+import {
+  addExplanations,
+  afterCutExclusions,
+  planRecommend,
+  type RankMask,
+  RequestRuleError,
+  rankMask,
+  seedHistory,
+  usesBeyond,
+} from '../personalize.js';
 import { installAuth } from '../plugins/auth.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
 import {
@@ -61,39 +71,54 @@ function layoutFailure(ctx: ServerContext, recipe: string, err: ModelLayoutError
   throw new ApiError(500, 'INTERNAL_ERROR', 'internal error');
 }
 
+/** A recipe-dependent rule broken by a single request → 422 with the usual body. */
+function ruleFailure(err: RequestRuleError): never {
+  throw new RequestValidationError([{ ...err.item, loc: ['body', ...err.item.loc] }]);
+}
+
 async function recommend(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, name: string) {
   const body = request.body as RecommendRequest;
   const loaded = resolveEntry(ctx.registry, name);
   const { entry, model } = loaded;
-  const userIdx = model.userIndex.get(body.user_id);
+  let plan: ReturnType<typeof planRecommend>;
+  try {
+    plan = planRecommend(loaded, body);
+  } catch (err) {
+    if (err instanceof RequestRuleError) ruleFailure(err);
+    throw err;
+  }
   let top: Awaited<ReturnType<typeof ctx.executor.rankKnownUsers>>[number];
-  if (userIdx === undefined) {
-    if (entry.serving.unknownUser !== 'popular' || entry.popularRanking === null) {
-      throw new ApiError(404, 'UNKNOWN_USER', 'user not seen during training');
-    }
-    const cut = Math.min(body.limit, entry.popularRanking.indices.length);
-    top = {
-      indices: entry.popularRanking.indices.subarray(0, cut),
-      scores: entry.popularRanking.scores.subarray(0, cut),
-    };
+  if (plan.kind === 'unknown') throw new ApiError(404, 'UNKNOWN_USER', 'user not seen during training');
+  if (plan.kind === 'popular') {
+    top = plan.top;
   } else {
     try {
-      [top] = await ctx.executor.rankKnownUsers(
-        entry.modelKey,
-        model,
-        Int32Array.of(userIdx),
-        Int32Array.of(body.limit),
-      );
+      if (plan.kind === 'plain') {
+        [top] = await ctx.executor.rankKnownUsers(
+          entry.modelKey,
+          model,
+          Int32Array.of(plan.user),
+          Int32Array.of(body.limit),
+        );
+      } else {
+        const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [plan.job]);
+        if (result instanceof Error) throw result;
+        top = result;
+      }
     } catch (err) {
       if (err instanceof ModelLayoutError) layoutFailure(ctx, name, err);
+      if (err instanceof Error && err.name === 'FoldInUnsupportedError')
+        log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
       log.error('recommender_unexpected_key_error', {
         user_id_hash: idFingerprint(body.user_id),
         exc_type: errorClassName(err),
       });
+      if (plan.kind === 'job') throw new ApiError(500, 'INTERNAL_ERROR', 'internal error');
       throw err;
     }
   }
-  return respondSingle(ctx, request, reply, loaded, top, body.exclude_items);
+  const because = body.explain && plan.kind !== 'popular' ? plan.explainHistory : null;
+  return respondSingle(ctx, request, reply, loaded, top, afterCutExclusions(body), because);
 }
 
 async function recommendRelated(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, name: string) {
@@ -107,7 +132,16 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
   }
   const profile = profileFromSeeds(body.seed_items, model.itemIndex);
   if (profile.items.length === 0) throw new ApiError(404, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
-  const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [{ ...profile, limit: body.limit }]);
+  let mask: RankMask = { allowed: null, masked: null };
+  if (usesBeyond(body)) {
+    try {
+      mask = rankMask(loaded, body);
+    } catch (err) {
+      if (err instanceof RequestRuleError) ruleFailure(err);
+      throw err;
+    }
+  }
+  const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [{ ...profile, limit: body.limit, ...mask }]);
   if (result instanceof Error) {
     if (result instanceof ModelLayoutError) layoutFailure(ctx, name, result);
     if (result.name === 'FoldInUnsupportedError')
@@ -119,8 +153,11 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
     });
     throw new ApiError(500, 'INTERNAL_ERROR', 'internal error');
   }
-  if (result.indices.length === 0) throw new ApiError(404, 'NO_CANDIDATES', 'no candidates produced by ranker');
-  return respondSingle(ctx, request, reply, loaded, result, body.exclude_items);
+  // With a filter or before-cut exclusions an empty list is an answer (nothing passed), not a ranker failure.
+  if (result.indices.length === 0 && mask.allowed === null && mask.masked === null)
+    throw new ApiError(404, 'NO_CANDIDATES', 'no candidates produced by ranker');
+  const because = body.explain ? seedHistory(profile) : null;
+  return respondSingle(ctx, request, reply, loaded, result, afterCutExclusions(body), because);
 }
 
 function respondSingle(
@@ -130,9 +167,11 @@ function respondSingle(
   loaded: LoadedEntry,
   top: { indices: Int32Array; scores: Float32Array },
   excludeItems: string[] | null,
+  explainHistory: Int32Array | null = null,
 ) {
   const exclude = excludeItems && excludeItems.length > 0 ? new Set(excludeItems) : null;
   const built = buildItems(top, loaded.model.itemIds, exclude, loaded.entry.metadataIndex);
+  if (explainHistory !== null) addExplanations(built.items, loaded.model, explainHistory);
   recordDegraded(request, ctx.metrics, built);
   setModelVersionHeader(reply, loaded.version);
   const degraded = built.fallback + built.dropped;
