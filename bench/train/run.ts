@@ -39,7 +39,13 @@ const CASES: Case[] = [
     nTrials: 40,
     reference: '40.7 s, 653 MiB, nDCG 0.334–0.337',
   },
-  { name: 'synth-toppop', data: 'synth', algorithms: '[TopPop]', nTrials: 1, reference: '33.6 s, 1647 MiB, nDCG 0.207' },
+  {
+    name: 'synth-toppop',
+    data: 'synth',
+    algorithms: '[TopPop]',
+    nTrials: 1,
+    reference: '33.6 s, 1647 MiB, nDCG 0.207',
+  },
   { name: 'synth-ials', data: 'synth', algorithms: '[IALS]', nTrials: 5, reference: '2476 s, 1910 MiB, nDCG 0.2085' },
 ];
 
@@ -52,7 +58,7 @@ async function writeSyntheticCsv(path: string): Promise<void> {
     for (let p = X.indptr[u]; p < X.indptr[u + 1]; p++) {
       buf += `u${u},i${X.indices[p]}\n`;
       if (buf.length > 1 << 20) {
-        if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
         buf = '';
       }
     }
@@ -109,11 +115,15 @@ async function main(): Promise<void> {
       const recipePath = join(dir, `${c.name}.yaml`);
       writeFileSync(recipePath, recipe(c, dataPath, join(dir, `${c.name}.recotem`)));
       const t0 = performance.now();
-      const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, cli, 'train', recipePath, '--quiet', '--no-lock'], {
-        env,
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
-      });
+      const r = spawnSync(
+        '/usr/bin/time',
+        ['-f', 'MAXRSS_KB=%M', process.execPath, cli, 'train', recipePath, '--quiet', '--no-lock'],
+        {
+          env,
+          encoding: 'utf8',
+          maxBuffer: 1 << 28,
+        },
+      );
       const wall = (performance.now() - t0) / 1000;
       const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
       const done = r.stderr

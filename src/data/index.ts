@@ -32,6 +32,7 @@ export {
   checkSizeCap,
   openStore,
   readBoundedBytes,
+  remoteArtifactStore,
   SizeCheckError,
   StoreError,
   writeFileAtomic,

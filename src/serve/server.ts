@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import type { KeyRing } from '../artifact/index.js';
+import { type KeyRing, setRemoteStoreFactory } from '../artifact/index.js';
+import { remoteArtifactStore } from '../data/storage/artifact-store.js';
 import type { SourceTypeLookup } from '../recipe/types.js';
 import { buildApp } from './http/app.js';
 import type { ServerContext, ServerState } from './http/context.js';
@@ -18,6 +19,9 @@ import { ThreadPoolExecutor } from './scoring/pool.js';
 import { DEFAULT_SETTINGS, type ServeSettings } from './settings.js';
 import { RecipeSupervisor } from './watch/supervisor.js';
 import { ArtifactWatcher } from './watch/watcher.js';
+
+// Artifacts may live in object stores: the artifact layer reaches them through the data layer.
+setRemoteStoreFactory(remoteArtifactStore);
 
 export interface BuildServerOptions {
   settings?: Partial<ServeSettings>;

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Recommender } from '../algorithms/index.js';
 import { type CanonicalClass, createRecommender, getAlgorithmSpec, validateCutoff } from '../algorithms/index.js';
-import { signArtifact, writeArtifact } from '../artifact/index.js';
+import { setRemoteStoreFactory, signArtifact, writeArtifact } from '../artifact/index.js';
 import { type KeyRing, loadTrainConfig, resolveTrainingKeyRing } from '../config/index.js';
 import { cleanseAndIndex, type Interactions } from '../data/cleanse.js';
 import { fetchSourceTable } from '../data/interactions.js';
 import type { SourceRegistry } from '../data/sources/registry.js';
+import { remoteArtifactStore } from '../data/storage/artifact-store.js';
 import { errorClassName, errorMessage, exitCodeFor, MinDataViolation, TrainingError } from '../errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../linalg/csr.js';
 import { getLogger, type Logger } from '../log/index.js';
@@ -31,6 +32,9 @@ import { renderTrainingReport } from './report.js';
 import { computeBudgets, runSearch, type SearchResult, studyNameFor, uniformSource } from './search/index.js';
 import { trialClass } from './search/trial.js';
 import { type SplitResult, splitInteractions } from './split.js';
+
+// Artifacts may go to object stores: the artifact layer reaches them through the data layer.
+setRemoteStoreFactory(remoteArtifactStore);
 
 export interface TrainingOptions {
   recipe: Recipe;

@@ -78,7 +78,7 @@ export class AzureStore implements ObjectStore {
     const blob = await this.blob();
     try {
       const props = await blob.getProperties();
-      return { size: props.contentLength ?? null };
+      return { size: props.contentLength ?? null, mtimeMs: props.lastModified?.getTime(), etag: props.etag };
     } catch (err) {
       throw classifySdkError(err, this.uri);
     }

@@ -56,7 +56,12 @@ export class GcsStore implements ObjectStore {
     try {
       const [meta] = await file.getMetadata();
       const size = meta.size === undefined ? null : Number(meta.size);
-      return { size: Number.isFinite(size) ? size : null };
+      const updated = meta.updated === undefined ? Number.NaN : Date.parse(String(meta.updated));
+      return {
+        size: Number.isFinite(size) ? size : null,
+        mtimeMs: Number.isFinite(updated) ? updated : undefined,
+        etag: meta.generation === undefined ? meta.etag : String(meta.generation),
+      };
     } catch (err) {
       throw classifySdkError(err, this.uri);
     }

@@ -58,7 +58,7 @@ export class S3Store implements ObjectStore {
     const { mod, client } = await clientFor();
     try {
       const head = await client.send(new mod.HeadObjectCommand({ Bucket: this.bucket, Key: this.key }));
-      return { size: head.ContentLength ?? null };
+      return { size: head.ContentLength ?? null, mtimeMs: head.LastModified?.getTime(), etag: head.ETag };
     } catch (err) {
       throw classifySdkError(err, this.uri);
     }

@@ -9,6 +9,10 @@ export type StoreKind = 'local' | 's3' | 'gs' | 'az';
 export interface ObjectStat {
   /** Size in bytes, or null when the backend does not report one. */
   readonly size: number | null;
+  /** Last modification time in epoch ms, when the backend reports one (change detection). */
+  readonly mtimeMs?: number;
+  /** The backend's entity tag or generation, when it has one (change detection). */
+  readonly etag?: string;
 }
 
 export interface ObjectStore {
