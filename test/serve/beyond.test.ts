@@ -8,6 +8,7 @@ import { csrFromCoo } from '../../src/linalg/csr.js';
 import type { MetadataIndex, ModelEntry } from '../../src/serve/registry/entry.js';
 import { buildFilterIndex } from '../../src/serve/scoring/filters.js';
 import { indexIds, type ServingModel } from '../../src/serve/scoring/model.js';
+import { ThreadPoolExecutor } from '../../src/serve/scoring/pool.js';
 import { API_KEY, jsonHeaders, keyEntries, makeApp, type TestApp } from './helpers/app.js';
 import { loadedEntry, standardModel } from './helpers/model.js';
 
@@ -311,6 +312,41 @@ describe('explain', () => {
     expect(r.statusCode).toBe(200);
     expect(ids(r)).toEqual(['i2', 'i3']);
     expect(r.json().items.every((i: object) => !('because' in i))).toBe(true);
+  });
+});
+
+describe('scoring threads', () => {
+  it('masked and folded-in jobs answer the same in a scoring thread as inline', async () => {
+    const model = await knnModel();
+    const bodies: [string, unknown][] = [
+      ['recommend', { user_id: 'a', history: ['m4'], limit: 3, explain: true }],
+      ['recommend', { user_id: 'zz', history: ['m1', 'm5'], limit: 3 }],
+      ['recommend', { user_id: 'b', limit: 3, exclude_items: ['m3'], exclude_mode: 'before_cut' }],
+      ['recommend-related', { seed_items: ['m1'], limit: 2, exclude_items: ['m2'], exclude_mode: 'before_cut' }],
+    ];
+    await app([loadedEntry('knn', model)]);
+    const inline = [];
+    for (const [verb, body] of bodies) inline.push((await post(body, verb, 'knn')).json().items);
+    await t!.app.close();
+    const pool = new ThreadPoolExecutor(1, 0);
+    try {
+      await pool.attach('knn#test', model);
+      t = await makeApp({
+        settings: { apiKeys: keyEntries(['k1', API_KEY]) },
+        entries: [loadedEntry('knn', model)],
+        executor: pool,
+      });
+      for (const [j, [verb, body]] of bodies.entries()) {
+        const r = await post(body, verb, 'knn');
+        expect(r.statusCode).toBe(200);
+        expect(r.json().items).toEqual(inline[j]);
+        expect(r.json().items.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await t?.app.close();
+      t = undefined;
+      await pool.close();
+    }
   });
 });
 
