@@ -2,6 +2,8 @@
  * The opt-in request fields: history fold-in, `unknown_user: popular`, metadata filters before the
  * cut, before-cut exclusions and explanations. Requests without them must answer as before.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender } from '../../src/algorithms/index.js';
 import { csrFromCoo } from '../../src/linalg/csr.js';
@@ -9,8 +11,11 @@ import type { MetadataIndex, ModelEntry } from '../../src/serve/registry/entry.j
 import { buildFilterIndex } from '../../src/serve/scoring/filters.js';
 import { indexIds, type ServingModel } from '../../src/serve/scoring/model.js';
 import { ThreadPoolExecutor } from '../../src/serve/scoring/pool.js';
+import { buildArtifact, writeArtifactFile } from '../helpers/artifacts.js';
 import { API_KEY, jsonHeaders, keyEntries, makeApp, type TestApp } from './helpers/app.js';
 import { loadedEntry, standardModel } from './helpers/model.js';
+import { recipeYaml } from './helpers/recipes.js';
+import { serverOver, tempDir } from './helpers/server.js';
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -312,6 +317,44 @@ describe('explain', () => {
     expect(r.statusCode).toBe(200);
     expect(ids(r)).toEqual(['i2', 'i3']);
     expect(r.json().items.every((i: object) => !('because' in i))).toBe(true);
+  });
+});
+
+describe('filter index built at load', () => {
+  it('a recipe with item_metadata.filterable filters CSV metadata; a deny-listed field is not filterable', async () => {
+    const { dir, cleanup } = await tempDir();
+    const server = { app: undefined as Awaited<ReturnType<typeof serverOver>> | undefined };
+    try {
+      await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact());
+      await writeFile(join(dir, 'items.csv'), 'item_id,genre,secret\ni2,a,1\ni3,b,2\ni4,a,3\ni5,b,4\ni6,a,5\n');
+      const yaml = recipeYaml('m', {
+        artifactPath: join(dir, 'm.recotem'),
+        metadata: { path: join(dir, 'items.csv'), fields: ['genre', 'secret'] },
+      });
+      await writeFile(join(dir, 'm.yaml'), `${yaml}  filterable: [genre, secret]\n`);
+      server.app = await serverOver(dir, { settings: { metadataFieldDeny: ['secret'] } });
+      const ask = (body: unknown) =>
+        server.app!.inject({
+          method: 'POST',
+          url: '/v1/recipes/m:recommend',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+      const plain = await ask({ user_id: 'u1', limit: 2 });
+      expect(plain.statusCode).toBe(200);
+      const filtered = await ask({ user_id: 'u1', limit: 2, filter: { genre: { eq: 'a' } } });
+      expect(filtered.statusCode).toBe(200);
+      const got = filtered.json().items as { item_id: string; genre: string }[];
+      expect(got).toHaveLength(2);
+      expect(got.every((i) => i.genre === 'a')).toBe(true);
+      expect(got.map((i) => i.item_id)).not.toEqual(plain.json().items.map((i: { item_id: string }) => i.item_id));
+      const denied = await ask({ user_id: 'u1', filter: { secret: { gte: 1 } } });
+      expect(denied.statusCode).toBe(422);
+      expect(denied.json().errors[0].loc).toEqual(['body', 'filter', 'secret']);
+    } finally {
+      await server.app?.close();
+      await cleanup();
+    }
   });
 });
 
