@@ -393,6 +393,23 @@ describe('scoring threads', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the new request fields and because', async () => {
+    t = await makeApp({ settings: { apiKeys: keyEntries(['k1', API_KEY]), env: 'dev' } });
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.RecommendRequest.properties)).toEqual(
+      expect.arrayContaining(['user_id', 'history', 'filter', 'exclude_mode', 'explain']),
+    );
+    expect(schemas.RecommendRequest.additionalProperties).toBe(false);
+    expect(Object.keys(schemas.RecommendRelatedRequest.properties)).toEqual(
+      expect.arrayContaining(['seed_items', 'filter', 'exclude_mode', 'explain']),
+    );
+    expect(JSON.stringify(schemas.FilterCondition)).toContain('"gte"');
+    expect(schemas.RecommendItem.properties.because).toBeDefined();
+  });
+});
+
 describe('over real HTTP', () => {
   it('history, filter and before-cut exclusions together', async () => {
     const a = await app();

@@ -110,7 +110,14 @@ export type BatchRequest = z.output<typeof BatchRequest>;
 export const RecipeNameParam = z.string().regex(RECIPE_NAME_PATTERN);
 
 export const RecommendItem = z
-  .object({ item_id: idString, score: z.number() })
+  .object({
+    item_id: idString,
+    score: z.number(),
+    because: z
+      .array(z.object({ item_id: z.string(), weight: z.number() }))
+      .optional()
+      .meta({ description: 'With explain on item-based models: the history items contributing most to the score' }),
+  })
   .catchall(z.unknown())
   .meta({ id: 'RecommendItem', description: 'item_id and score, then the recipe metadata fields' });
 
