@@ -50,7 +50,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     '`error`: a listed field missing from the file fails the model load; `null`: the field is filled with `null`.',
   'item_metadata.item_id_column': 'Column holding the item id that matches `schema.item_column`.',
   'item_metadata.filterable':
-    'Fields meant for request-side filtering; each must also be listed in `fields`. Validated only: the API has no filter parameter yet.',
+    'Fields that recommend requests may filter on (`filter: {field: {eq|in|nin|gte|lte: value}}`, applied before the top `limit` cut); each must also be listed in `fields`. A field removed by `RECOTEM_METADATA_FIELD_DENY` cannot be filtered on.',
 
   'training.algorithms':
     'Algorithms that compete in the search; aliases and class names are accepted in any letter case, and duplicates are dropped.',
@@ -86,7 +86,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'serving.unknown_user':
     '`error`: `:recommend` answers 404 `UNKNOWN_USER` for users not seen in training; `popular`: answer with the most popular items instead.',
   'serving.max_history':
-    'Most `seed_items` a `:recommend-related` request may carry (the API caps it at 100 in any case).',
+    'Most `seed_items` a `:recommend-related` request, and most `history` items a `:recommend` request, may carry (seeds are capped at 100 in any case).',
 
   'source.csv.type': 'Selects the CSV source.',
   'source.csv.path':
