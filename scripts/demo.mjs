@@ -13,8 +13,15 @@ const recipeDir = 'examples/tutorial-purchase-log';
 const keepServing = process.argv.includes('--keep-serving');
 
 function keygen(type) {
-  const out = execFileSync(process.execPath, [cli, 'keygen', '--type', type, '--kid', `demo-${type}`], { encoding: 'utf8' });
-  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).split('  #')[0]]));
+  const out = execFileSync(process.execPath, [cli, 'keygen', '--type', type, '--kid', `demo-${type}`], {
+    encoding: 'utf8',
+  });
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).split('  #')[0]]),
+  );
 }
 
 function freePort() {
@@ -38,7 +45,11 @@ const env = {
 };
 
 console.log(`\n== 1/3 training ${recipeDir}/recipe.yaml`);
-execFileSync(process.execPath, [cli, 'train', `${recipeDir}/recipe.yaml`, '--quiet'], { cwd: root, env, stdio: 'inherit' });
+execFileSync(process.execPath, [cli, 'train', `${recipeDir}/recipe.yaml`, '--quiet'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 
 const port = await freePort();
 console.log(`\n== 2/3 serving on http://127.0.0.1:${port}`);
@@ -79,7 +90,9 @@ const forUser = await post('/v1/recipes/purchase_log:recommend', { user_id: 'use
 console.log(`POST /v1/recipes/purchase_log:recommend {"user_id":"user-0001","limit":5} -> ${forUser.status}`);
 console.log(JSON.stringify(forUser.body, null, 2));
 const related = await post('/v1/recipes/purchase_log:recommend-related', { seed_items: ['item-006'], limit: 3 });
-console.log(`POST /v1/recipes/purchase_log:recommend-related {"seed_items":["item-006"],"limit":3} -> ${related.status}`);
+console.log(
+  `POST /v1/recipes/purchase_log:recommend-related {"seed_items":["item-006"],"limit":3} -> ${related.status}`,
+);
 console.log(JSON.stringify(related.body, null, 2));
 
 if (keepServing) {

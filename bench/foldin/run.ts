@@ -68,9 +68,13 @@ async function main(): Promise<void> {
     }
   }
   const known = csrFromCoo(train.rows, train.cols, r, c);
-  const evalUsers = users.filter((u) => isNew[u] && test.indptr[u + 1] > test.indptr[u] && train.indptr[u + 1] > train.indptr[u]);
+  const evalUsers = users.filter(
+    (u) => isNew[u] && test.indptr[u + 1] > test.indptr[u] && train.indptr[u + 1] > train.indptr[u],
+  );
   console.log(`${evalUsers.length} new users, ${train.cols} items, new users' training rows removed for fold-in`);
-  console.log('\n| algorithm | nDCG@10 fold-in | nDCG@10 retrained | ratio | recall@10 fold-in | recall@10 retrained | fold-in µs/user |');
+  console.log(
+    '\n| algorithm | nDCG@10 fold-in | nDCG@10 retrained | ratio | recall@10 fold-in | recall@10 retrained | fold-in µs/user |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   const scores = new Float32Array(train.cols);
   for (const [cls, params] of MODELS) {

@@ -20,7 +20,12 @@ const items = Array.from({ length: nItems }, (_, i) => {
   const category = categories[i % categories.length];
   // Popularity falls off within each category so TopPop has something to find too.
   const rank = Math.floor(i / categories.length);
-  return { id: `item-${String(i).padStart(3, '0')}`, category, price: Math.round((5 + rand() * 95) * 100) / 100, weight: 1 / (1 + rank) ** 0.8 };
+  return {
+    id: `item-${String(i).padStart(3, '0')}`,
+    category,
+    price: Math.round((5 + rand() * 95) * 100) / 100,
+    weight: 1 / (1 + rank) ** 0.8,
+  };
 });
 
 const rows = ['user_id,item_id,purchased_at'];
@@ -50,6 +55,11 @@ for (let u = 0; u < 400; u++) {
   }
 }
 writeFileSync(join(here, 'purchase_log.csv'), `${rows.join('\n')}\n`);
-const catalogue = ['item_id,title,category,price', ...items.map((it, i) => `${it.id},${it.category[0].toUpperCase()}${it.category.slice(1)} item ${i},${it.category},${it.price}`)];
+const catalogue = [
+  'item_id,title,category,price',
+  ...items.map(
+    (it, i) => `${it.id},${it.category[0].toUpperCase()}${it.category.slice(1)} item ${i},${it.category},${it.price}`,
+  ),
+];
 writeFileSync(join(here, 'items.csv'), `${catalogue.join('\n')}\n`);
 console.log(`wrote ${rows.length - 1} purchases and ${items.length} items`);

@@ -133,8 +133,7 @@ export class IalsTraining {
       // fast tiled kernel plus an eigendecomposition of the K×K Gram matrix (~K³ work, which
       // dominates on small catalogues); keeping A = α₀VᵀV full costs 4·rows·K² in products.
       const rotate =
-        cfg.alpha0 !== 0 &&
-        (M.rows + otherRows) / ROTATION_EFFICIENCY + EIGEN_COST_PER_FACTOR * kp < 4 * M.rows;
+        cfg.alpha0 !== 0 && (M.rows + otherRows) / ROTATION_EFFICIENCY + EIGEN_COST_PER_FACTOR * kp < 4 * M.rows;
       // per-row cost in units of one stored entry (a 4·K-flop update per CG product)
       const perRow = rotate || cfg.alpha0 === 0 ? 2 : kp / 2 + 2;
       // heavy rows are solved by the sweep: they cost the light-row solver nothing

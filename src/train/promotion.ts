@@ -71,7 +71,7 @@ export async function readPublishedModel(
 }
 
 function decodeHoldout(arr: NdArray | undefined): FrozenHoldout | null {
-  if (!arr || arr.dtype !== 'uint8') return null;
+  if (arr?.dtype !== 'uint8') return null;
   try {
     const parsed = JSON.parse(Buffer.from(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength).toString('utf8'));
     if (
