@@ -1,8 +1,8 @@
 /**
  * Per-algorithm trial budgets (training.md §6.2) and the enqueued class blocks (§6.3).
  */
-import { CANONICAL_CLASSES } from '../../algorithms/types.js';
 import { SearchError, TrainingError } from '../../errors/index.js';
+import { resolveAlgorithmName as resolveRecipeAlgorithm } from '../../recipe/index.js';
 import { type TrialRecord, trialClass } from './trial.js';
 
 /** Python's `round`: halves go to the even neighbour (2.5 → 2, 3.5 → 4). */
@@ -14,24 +14,9 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-const ALIASES: Record<string, string> = {
-  ials: 'IALSRecommender',
-  cosineknn: 'CosineKNNRecommender',
-  toppop: 'TopPopRecommender',
-  rp3beta: 'RP3betaRecommender',
-  denseslim: 'DenseSLIMRecommender',
-  truncatedsvd: 'TruncatedSVDRecommender',
-  bprfm: 'BPRFMRecommender',
-};
-
-/** Algorithm name resolution of training.md §2.1 (alias, class name, name + "Recommender"); null if unknown. */
-export function resolveAlgorithmName(name: string): string | null {
-  const key = name.toLowerCase();
-  if (ALIASES[key]) return ALIASES[key];
-  for (const c of CANONICAL_CLASSES) {
-    if (c.toLowerCase() === key || c.toLowerCase() === `${key}recommender`) return c;
-  }
-  return null;
+/** Algorithm name resolution of training.md §2.1 (the recipe layer's); null when unknown. */
+function resolveAlgorithmName(name: string): string | null {
+  return resolveRecipeAlgorithm(name) ?? null;
 }
 
 export type Budgets = Record<string, number>;

@@ -5,7 +5,6 @@ export {
   buildClassQueue,
   completedByClass,
   computeBudgets,
-  resolveAlgorithmName,
   roundHalfEven,
 } from './budgets.js';
 export {
