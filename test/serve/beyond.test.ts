@@ -121,6 +121,51 @@ describe('history', () => {
   });
 });
 
+describe('history with real models and in batches', () => {
+  it('IALS: an unknown user with a history is folded in like the same seeds on recommend-related', async () => {
+    const model = await knnModel('IALSRecommender', { n_components: 3, train_epochs: 5, random_seed: 1 });
+    await app([loadedEntry('ials', model)]);
+    const r = await post({ user_id: 'stranger', history: ['m1', 'm2'], limit: 3 }, 'recommend', 'ials');
+    expect(r.statusCode).toBe(200);
+    const got = ids(r);
+    expect(got).toHaveLength(3);
+    expect(got).not.toContain('m1');
+    expect(got).not.toContain('m2');
+    const related = await post({ seed_items: ['m1', 'm2'], limit: 3 }, 'recommend-related', 'ials');
+    expect(r.json().items).toEqual(related.json().items);
+  });
+
+  it('batch elements: history above max_history and an undeclared filter are element errors', async () => {
+    await app([loadedEntry('demo', standardModel(), { maxHistory: 1 })]);
+    const r = await post(
+      {
+        requests: [
+          { user_id: 'new', history: ['i1', 'i2'] },
+          { user_id: 'new', history: ['i1'], limit: 1 },
+          { user_id: 'u1', filter: { genre: { eq: 'x' } } },
+        ],
+      },
+      'batch-recommend',
+    );
+    const results = r.json().results;
+    expect(results[0].error).toEqual({
+      code: 'VALIDATION_ERROR',
+      message: 'history: List should have at most 1 item after validation',
+    });
+    expect(results[1]).toEqual({ index: 1, status: 'ok', items: [{ item_id: 'i2', score: 30 }] });
+    expect(results[2].error.code).toBe('VALIDATION_ERROR');
+    expect(results[2].error.message).toContain("'genre'");
+  });
+
+  it('an undeclared filter field is a 422 even for a user that would be 404', async () => {
+    await app([loadedEntry('demo', standardModel())]);
+    const r = await post({ user_id: 'nobody', filter: { genre: { eq: 'x' } } });
+    expect(r.statusCode).toBe(422);
+    const plain = await post({ user_id: 'nobody' });
+    expect(plain.statusCode).toBe(404);
+  });
+});
+
 describe('filters', () => {
   it('returns exactly limit items when enough pass, fewer only when not', async () => {
     await app();
@@ -240,8 +285,11 @@ describe('unchanged requests', () => {
   });
 });
 
-/** A real CosineKNN over a small interaction matrix. */
-async function knnModel(): Promise<ServingModel> {
+/** A real model over a small interaction matrix (CosineKNN unless told). */
+async function knnModel(
+  className = 'CosineKNNRecommender',
+  params: Record<string, number> = { top_k: 10 },
+): Promise<ServingModel> {
   const userIds = ['a', 'b', 'c', 'd', 'e'];
   const itemIds = ['m1', 'm2', 'm3', 'm4', 'm5'];
   const pairs: [number, number][] = [
@@ -264,10 +312,10 @@ async function knnModel(): Promise<ServingModel> {
     pairs.map(([u]) => u),
     pairs.map(([, i]) => i),
   );
-  const recommender = createRecommender('CosineKNNRecommender', seen, { top_k: 10 });
+  const recommender = createRecommender(className, seen, params);
   await recommender.fit();
   return {
-    algorithm: 'CosineKNNRecommender',
+    algorithm: recommender.className,
     nUsers: userIds.length,
     nItems: itemIds.length,
     userIds,

@@ -134,6 +134,8 @@ export function planRecommend(loaded: LoadedEntry, body: BeyondFields & { user_i
   checkHistory(loaded, body.history);
   const user = model.userIndex.get(body.user_id);
   const beyond = usesBeyond(body);
+  // Computed first so a bad filter field is a 422 whatever the user turns out to be.
+  const mask: RankMask = beyond ? rankMask(loaded, body) : { allowed: null, masked: null };
   const history = profileFromSeeds(body.history ?? [], model.itemIndex);
   const seenRow = (u: number) => model.seen.indices.slice(model.seen.indptr[u], model.seen.indptr[u + 1]);
   const withHistory = (base: Int32Array) => {
@@ -146,18 +148,15 @@ export function planRecommend(loaded: LoadedEntry, body: BeyondFields & { user_i
   if (user !== undefined) {
     const explainHistory = body.explain ? withHistory(seenRow(user)) : new Int32Array(0);
     if (!beyond) return { kind: 'plain', user, explainHistory } satisfies RecommendPlan;
-    const mask = rankMask(loaded, body);
     const job: ProfileJob = { ...history, user, limit: body.limit, ...mask };
     return { kind: 'job', job, explainHistory } satisfies RecommendPlan;
   }
   if (history.items.length > 0) {
-    const mask = rankMask(loaded, body);
     const job: ProfileJob = { ...history, limit: body.limit, ...mask };
     const explainHistory = body.explain ? withHistory(new Int32Array(0)) : new Int32Array(0);
     return { kind: 'job', job, explainHistory } satisfies RecommendPlan;
   }
   if (entry.serving.unknownUser !== 'popular') return { kind: 'unknown' } satisfies RecommendPlan;
-  const mask = rankMask(loaded, body);
   if (!beyond && entry.popularRanking !== null) {
     const cut = Math.min(body.limit, entry.popularRanking.indices.length);
     const top = {
