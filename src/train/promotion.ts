@@ -17,6 +17,7 @@ import type { KeyRing } from '../config/index.js';
 import type { Interactions } from '../data/cleanse.js';
 import { errorMessage, PromotionRefusedError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
+import { maskRow, topK } from '../linalg/index.js';
 import type { Logger } from '../log/index.js';
 import type { RecipePromotionGate } from '../recipe/index.js';
 
@@ -207,23 +208,14 @@ export function holdoutScore(
       if (i !== undefined) relevant.add(i);
     }
     scored.model.scoreUsers(Int32Array.of(u), scores);
-    for (let p = scored.seen.indptr[u]; p < scored.seen.indptr[u + 1]; p++)
-      scores[scored.seen.indices[p]] = Number.NEGATIVE_INFINITY;
-    const top = topIndices(scores, Math.min(cutoff, nItems));
-    total += userMetric(metric, top, relevant, truth.length);
+    maskRow(scores, 0, scored.seen, u);
+    total += userMetric(metric, topK(scores, cutoff), relevant, truth.length);
   }
   return users === 0 ? 0 : total / users;
 }
 
-function topIndices(scores: Float32Array, k: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i] > Number.NEGATIVE_INFINITY) idx.push(i);
-  idx.sort((a, b) => scores[b] - scores[a] || a - b);
-  return idx.slice(0, k);
-}
-
 /** Per-user metric with the evaluator's definitions (training.md §4). */
-function userMetric(metric: string, ranked: number[], relevant: Set<number>, nTruth: number): number {
+function userMetric(metric: string, ranked: Int32Array, relevant: Set<number>, nTruth: number): number {
   let hits = 0;
   let dcg = 0;
   let ap = 0;
