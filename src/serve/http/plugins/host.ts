@@ -12,6 +12,17 @@ export function hostName(header: string | undefined): string {
   return colon === -1 ? value : value.slice(0, colon);
 }
 
+/**
+ * `www.<host>[:port]` for the redirect, rebuilt from the parsed host name and a purely numeric
+ * port: the raw header may carry `@`, `/` or other text that would send the client elsewhere.
+ */
+export function wwwAuthority(header: string | undefined): string {
+  const name = hostName(header);
+  const rest = (header ?? '').trim().slice(name.length);
+  const port = /^:(\d{1,5})$/.exec(rest)?.[1];
+  return port === undefined ? `www.${name}` : `www.${name}:${port}`;
+}
+
 export type HostVerdict = 'allow' | 'deny' | 'www';
 
 export function checkHost(host: string, allowed: readonly string[]): HostVerdict {
@@ -36,7 +47,7 @@ export const hostPlugin = globalPlugin<{ allowedHosts: readonly string[] }>(
       const verdict = checkHost(hostName(request.headers.host), allowed);
       if (verdict === 'allow') return next();
       if (verdict === 'www') {
-        reply.redirect(`http://www.${request.headers.host}${request.url}`, 307);
+        reply.redirect(`http://${wwwAuthority(request.headers.host)}${request.url}`, 307);
         return;
       }
       sendPlainText(reply, 400, 'Invalid host header');
