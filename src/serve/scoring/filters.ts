@@ -75,10 +75,30 @@ export function buildFilterIndex(
   return { nItems: itemIds.length, fields };
 }
 
-function matches(cols: FieldColumns, i: number, v: FilterValue): boolean {
-  if (typeof v === 'number') return cols.numeric[i] === v;
-  if (typeof v === 'boolean') return cols.bool[i] === (v ? 1 : 0);
-  return cols.text[i] === v;
+/** An `eq`/`in`/`nin` operand list split by type, so membership is a Set lookup per item. */
+interface ValueSet {
+  text: Set<string>;
+  numbers: Set<number>;
+  bools: Set<number>;
+}
+
+function valueSet(values: readonly FilterValue[]): ValueSet {
+  const set: ValueSet = { text: new Set(), numbers: new Set(), bools: new Set() };
+  for (const v of values) {
+    if (typeof v === 'number') set.numbers.add(v);
+    else if (typeof v === 'boolean') set.bools.add(v ? 1 : 0);
+    else set.text.add(v);
+  }
+  return set;
+}
+
+function member(cols: FieldColumns, i: number, set: ValueSet): boolean {
+  if (set.text.size > 0) {
+    const t = cols.text[i];
+    if (t !== null && set.text.has(t)) return true;
+  }
+  if (set.numbers.size > 0 && set.numbers.has(cols.numeric[i])) return true;
+  return set.bools.size > 0 && set.bools.has(cols.bool[i]);
 }
 
 function compare(cols: FieldColumns, i: number, bound: string | number): number {
@@ -106,14 +126,15 @@ export function evaluateFilter(index: FilterIndex | null, filter: FilterSpec): U
   const allowed = new Uint8Array(n).fill(1);
   for (const [field, cond] of Object.entries(filter)) {
     const cols = index.fields.get(field)!;
-    const inSet = cond.in;
-    const ninSet = cond.nin;
+    const eq = cond.eq === undefined ? null : valueSet([cond.eq]);
+    const inSet = cond.in === undefined ? null : valueSet(cond.in);
+    const ninSet = cond.nin === undefined ? null : valueSet(cond.nin);
     for (let i = 0; i < n; i++) {
       if (allowed[i] === 0) continue;
       let ok = true;
-      if (cond.eq !== undefined) ok = matches(cols, i, cond.eq);
-      if (ok && inSet !== undefined) ok = inSet.some((v) => matches(cols, i, v));
-      if (ok && ninSet !== undefined) ok = !ninSet.some((v) => matches(cols, i, v));
+      if (eq !== null) ok = member(cols, i, eq);
+      if (ok && inSet !== null) ok = member(cols, i, inSet);
+      if (ok && ninSet !== null) ok = !member(cols, i, ninSet);
       if (ok && cond.gte !== undefined) ok = compare(cols, i, cond.gte) >= 0;
       if (ok && cond.lte !== undefined) ok = compare(cols, i, cond.lte) <= 0;
       if (!ok) allowed[i] = 0;
