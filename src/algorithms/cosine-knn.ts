@@ -5,25 +5,10 @@
  */
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
 import { readBoolean, readChoice, readNumber } from './hyperparams.js';
-import {
-  explainItem,
-  type ItemWeights,
-  loadSparseWeights,
-  requireFitted,
-  scoreKnownUsers,
-  scoreProfile,
-  sparseWeightArrays,
-} from './item-scoring.js';
+import { type ItemWeights, loadSparseWeights } from './item-scoring.js';
+import { ItemWeightRecommender } from './item-weight-model.js';
 import { sparseProductTopK } from './similarity/run-product.js';
-import type {
-  FitOptions,
-  ItemContribution,
-  Params,
-  Recommender,
-  RecommenderSpec,
-  SavedModel,
-  SearchSpace,
-} from './types.js';
+import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'CosineKNNRecommender' as const;
 export const FEATURE_WEIGHTINGS = ['NONE', 'TF_IDF', 'BM_25'] as const;
@@ -131,26 +116,16 @@ export async function computeCosineKnnWeights(X: CsrMatrix, params: Params, thre
   );
 }
 
-export class CosineKNNRecommender implements Recommender {
+export class CosineKNNRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
-  readonly nUsers: number;
-  readonly nItems: number;
-  readonly params: Params;
-  private weights: ItemWeights | null = null;
 
-  constructor(
-    readonly trainMatrix: CsrMatrix,
-    params: Params = {},
-  ) {
+  constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readConfig(params);
-    this.params = { ...cosineKnnDefaults, ...params };
-    this.nUsers = trainMatrix.rows;
-    this.nItems = trainMatrix.cols;
+    super(trainMatrix, params, cosineKnnDefaults);
   }
 
-  async fit(opts: FitOptions = {}): Promise<void> {
-    const W = await computeCosineKnnWeights(this.trainMatrix, this.params, opts.threads ?? 1);
-    this.weights = { kind: 'sparse', W };
+  protected async learnWeights(threads: number): Promise<ItemWeights> {
+    return { kind: 'sparse', W: await computeCosineKnnWeights(this.trainMatrix, this.params, threads) };
   }
 
   /** The learned W (null before `fit`). */
@@ -159,30 +134,7 @@ export class CosineKNNRecommender implements Recommender {
   }
 
   static fromWeights(seen: CsrMatrix, params: Params, W: CsrMatrix): CosineKNNRecommender {
-    const m = new CosineKNNRecommender(seen, params);
-    m.weights = { kind: 'sparse', W };
-    return m;
-  }
-
-  scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreKnownUsers(requireFitted(this.weights, CLASS), this.trainMatrix, users, out);
-  }
-
-  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
-    return scoreProfile(requireFitted(this.weights, CLASS), this.nItems, items, weights);
-  }
-
-  explain(history: Int32Array, item: number, k: number): ItemContribution[] {
-    return explainItem(requireFitted(this.weights, CLASS), this.nItems, history, item, k);
-  }
-
-  learntConfig(): Params {
-    return {};
-  }
-
-  save(): SavedModel {
-    const W = requireFitted(this.W, CLASS);
-    return { algorithm: CLASS, modelFormatVersion: 1, params: { ...this.params }, arrays: sparseWeightArrays(W) };
+    return new CosineKNNRecommender(seen, params).setWeights({ kind: 'sparse', W });
   }
 }
 

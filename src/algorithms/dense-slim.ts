@@ -11,25 +11,11 @@ import { spmm64 } from '../linalg/kernels.js';
 import { releaseShared, sharedF64 } from '../linalg/resident.js';
 import { getLogger } from '../log/index.js';
 import { readNumber } from './hyperparams.js';
-import {
-  explainItem,
-  type ItemWeights,
-  loadDenseWeights,
-  requireFitted,
-  scoreKnownUsers,
-  scoreProfile,
-} from './item-scoring.js';
+import { type ItemWeights, loadDenseWeights } from './item-scoring.js';
+import { ItemWeightRecommender } from './item-weight-model.js';
 import { easeRows } from './similarity/ease-rows.js';
 import { allocSpdMatrix, spdInverseBlocked } from './similarity/spd-sweep.js';
-import type {
-  FitOptions,
-  ItemContribution,
-  Params,
-  Recommender,
-  RecommenderSpec,
-  SavedModel,
-  SearchSpace,
-} from './types.js';
+import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'DenseSLIMRecommender' as const;
 const log = getLogger('recotem.algorithms.dense_slim');
@@ -177,26 +163,16 @@ export async function computeDenseSlimWeights(
   return route === 'users' ? easeWeightsByUsers(X, reg, threads) : easeWeightsByItems(X, reg, threads);
 }
 
-export class DenseSLIMRecommender implements Recommender {
+export class DenseSLIMRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
-  readonly nUsers: number;
-  readonly nItems: number;
-  readonly params: Params;
-  private weights: ItemWeights | null = null;
 
-  constructor(
-    readonly trainMatrix: CsrMatrix,
-    params: Params = {},
-  ) {
+  constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
-    this.params = { ...denseSlimDefaults, ...params };
-    this.nUsers = trainMatrix.rows;
-    this.nItems = trainMatrix.cols;
+    super(trainMatrix, params, denseSlimDefaults);
   }
 
-  async fit(opts: FitOptions = {}): Promise<void> {
-    const W = await computeDenseSlimWeights(this.trainMatrix, this.params, opts.threads ?? 1);
-    this.weights = { kind: 'dense', n: this.nItems, W };
+  protected async learnWeights(threads: number): Promise<ItemWeights> {
+    return { kind: 'dense', n: this.nItems, W: await computeDenseSlimWeights(this.trainMatrix, this.params, threads) };
   }
 
   /** Row-major nItems × nItems W (null before `fit`). */
@@ -205,35 +181,7 @@ export class DenseSLIMRecommender implements Recommender {
   }
 
   static fromWeights(seen: CsrMatrix, params: Params, W: Float32Array): DenseSLIMRecommender {
-    const m = new DenseSLIMRecommender(seen, params);
-    m.weights = { kind: 'dense', n: seen.cols, W };
-    return m;
-  }
-
-  scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreKnownUsers(requireFitted(this.weights, CLASS), this.trainMatrix, users, out);
-  }
-
-  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
-    return scoreProfile(requireFitted(this.weights, CLASS), this.nItems, items, weights);
-  }
-
-  explain(history: Int32Array, item: number, k: number): ItemContribution[] {
-    return explainItem(requireFitted(this.weights, CLASS), this.nItems, history, item, k);
-  }
-
-  learntConfig(): Params {
-    return {};
-  }
-
-  save(): SavedModel {
-    const W = requireFitted(this.W, CLASS);
-    return {
-      algorithm: CLASS,
-      modelFormatVersion: 1,
-      params: { ...this.params },
-      arrays: { W: { dtype: 'float32', shape: [this.nItems, this.nItems], data: W } },
-    };
+    return new DenseSLIMRecommender(seen, params).setWeights({ kind: 'dense', n: seen.cols, W });
   }
 }
 

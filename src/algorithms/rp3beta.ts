@@ -5,25 +5,10 @@
  */
 import { type CsrMatrix, transpose } from '../linalg/csr.js';
 import { readBoolean, readNumber, readOptionalInt } from './hyperparams.js';
-import {
-  explainItem,
-  type ItemWeights,
-  loadSparseWeights,
-  requireFitted,
-  scoreKnownUsers,
-  scoreProfile,
-  sparseWeightArrays,
-} from './item-scoring.js';
+import { type ItemWeights, loadSparseWeights } from './item-scoring.js';
+import { ItemWeightRecommender } from './item-weight-model.js';
 import { sparseProductTopK } from './similarity/run-product.js';
-import type {
-  FitOptions,
-  ItemContribution,
-  Params,
-  Recommender,
-  RecommenderSpec,
-  SavedModel,
-  SearchSpace,
-} from './types.js';
+import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'RP3betaRecommender' as const;
 
@@ -123,57 +108,25 @@ function transposeValues(X: CsrMatrix, values: Float64Array): Float64Array {
   return out;
 }
 
-export class RP3betaRecommender implements Recommender {
+export class RP3betaRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
-  readonly nUsers: number;
-  readonly nItems: number;
-  readonly params: Params;
-  private weights: ItemWeights | null = null;
 
-  constructor(
-    readonly trainMatrix: CsrMatrix,
-    params: Params = {},
-  ) {
+  constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readConfig(params);
-    this.params = { ...rp3betaDefaults, ...params };
-    this.nUsers = trainMatrix.rows;
-    this.nItems = trainMatrix.cols;
+    super(trainMatrix, params, rp3betaDefaults);
   }
 
-  async fit(opts: FitOptions = {}): Promise<void> {
-    const W = await computeRp3betaWeights(this.trainMatrix, this.params, opts.threads ?? 1);
-    this.weights = { kind: 'sparse', W };
+  protected async learnWeights(threads: number): Promise<ItemWeights> {
+    return { kind: 'sparse', W: await computeRp3betaWeights(this.trainMatrix, this.params, threads) };
   }
 
+  /** The learned W (null before `fit`). */
   get W(): CsrMatrix | null {
     return this.weights?.kind === 'sparse' ? this.weights.W : null;
   }
 
   static fromWeights(seen: CsrMatrix, params: Params, W: CsrMatrix): RP3betaRecommender {
-    const m = new RP3betaRecommender(seen, params);
-    m.weights = { kind: 'sparse', W };
-    return m;
-  }
-
-  scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreKnownUsers(requireFitted(this.weights, CLASS), this.trainMatrix, users, out);
-  }
-
-  scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
-    return scoreProfile(requireFitted(this.weights, CLASS), this.nItems, items, weights);
-  }
-
-  explain(history: Int32Array, item: number, k: number): ItemContribution[] {
-    return explainItem(requireFitted(this.weights, CLASS), this.nItems, history, item, k);
-  }
-
-  learntConfig(): Params {
-    return {};
-  }
-
-  save(): SavedModel {
-    const W = requireFitted(this.W, CLASS);
-    return { algorithm: CLASS, modelFormatVersion: 1, params: { ...this.params }, arrays: sparseWeightArrays(W) };
+    return new RP3betaRecommender(seen, params).setWeights({ kind: 'sparse', W });
   }
 }
 
