@@ -214,7 +214,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const sampler = setInterval(() => rss.push({ at: Date.now(), mb: rssMb(pid) }), 1000);
     const badKinds: SwapRecord['kind'][] = ['tampered', 'truncated', 'wrong-key'];
     let step = 0;
-    while (Date.now() + swapEvery * 1000 < stopAt) {
+    // Leave the watcher a few intervals after the last swap, so every swap is judged before SIGTERM.
+    const settleMs = 3 * watchInterval * 1000;
+    while (Date.now() + swapEvery * 1000 + settleMs < stopAt) {
       await sleep(swapEvery * 1000);
       step++;
       let bytes: Buffer;
@@ -242,6 +244,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     await load;
     clearInterval(sampler);
+    // The last swap may still be in the watcher's hands when the load stops.
+    await sleep(settleMs);
 
     for (const swap of swaps.filter((s) => s.kind === 'good')) {
       const first = samples.find((s) => s.version === swap.version && s.at >= swap.at);
