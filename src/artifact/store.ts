@@ -38,7 +38,7 @@ export function setRemoteStoreFactory(factory: RemoteStoreFactory | undefined): 
 export const REMOTE_SCHEMES: ReadonlySet<string> = new Set(['s3', 'gs', 'az', 'abfs', 'abfss', 'http', 'https']);
 
 const INSTALL_HINTS: Readonly<Record<string, string>> = {
-  s3: 'the S3 store needs @aws-sdk/client-s3 and @aws-sdk/lib-storage (npm install @aws-sdk/client-s3 @aws-sdk/lib-storage)',
+  s3: 'the S3 store needs @aws-sdk/client-s3 (npm install @aws-sdk/client-s3)',
   gs: 'the GCS store needs @google-cloud/storage (npm install @google-cloud/storage)',
   az: 'the Azure store needs @azure/storage-blob (npm install @azure/storage-blob)',
   abfs: 'the Azure store needs @azure/storage-blob (npm install @azure/storage-blob)',
