@@ -1,21 +1,17 @@
 /** The `csv` source (data-sources.md §2). */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSourceError, HttpFetchError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { CsvFormatError } from '../csv/errors.js';
 import { parseCsv } from '../csv/parse.js';
 import { prepareCsv } from '../csv/prepare.js';
-import { DuckSession } from '../duckdb/session.js';
 import { checkHost } from '../http/index.js';
 import { httpAllowPrivate } from '../limits.js';
 import { openStore, StoreError } from '../storage/index.js';
 import type { InteractionTable } from '../table.js';
 import { isHttpUrl, redactUrl } from '../uri.js';
 import type { CsvSourceConfig } from './configs.js';
-import { requireSchemaColumns, schemaColumnsOf } from './required-columns.js';
-import { obtainSourceFile, schemeLabel } from './source-file.js';
+import { schemaColumnsOf } from './required-columns.js';
+import { fetchFileTable } from './source-file.js';
 import type { DataSource, FetchContext } from './types.js';
 
 const log = getLogger('recotem.data.csv');
@@ -27,50 +23,33 @@ export function createCsvSource(config: CsvSourceConfig): DataSource {
   };
 }
 
-async function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<InteractionTable> {
-  const shown = redactUrl(config.path);
-  const logContext = { recipe: ctx.recipeName, run_id: ctx.runId };
-  log.info('csv_source_fetch_start', { ...logContext, path: shown, scheme: schemeLabel(config.path) });
-  const obtained = await obtainSourceFile(config.path, {
-    label: 'CSV',
+function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<InteractionTable> {
+  return fetchFileTable({
+    path: config.path,
     sha256: config.sha256,
-    logPrefix: 'csv_source',
-    logContext,
+    label: 'CSV',
+    eventPrefix: 'csv_source',
+    log,
+    ctx,
+    async read({ input, scratch, session, shown }) {
+      const schemaColumns = schemaColumnsOf(ctx);
+      try {
+        const prepared = await prepareCsv(input, config.path, config.encoding, scratch);
+        return await parseCsv(session, prepared, {
+          delimiter: config.delimiter,
+          header: config.header,
+          dtype: config.dtype,
+          idColumns: new Set([schemaColumns.user, schemaColumns.item].filter((c): c is string => Boolean(c))),
+          timeColumn: schemaColumns.time,
+        });
+      } catch (err) {
+        throw parseError(err, shown);
+      }
+    },
+    check(table, shown) {
+      if (table.rowCount === 0) throw new DataSourceError(`CSV file '${shown}' is empty (no data rows after header).`);
+    },
   });
-  const scratch = await mkdtemp(join(tmpdir(), 'recotem-csv-'));
-  let table: InteractionTable;
-  try {
-    const schemaColumns = schemaColumnsOf(ctx);
-    const session = await DuckSession.open();
-    try {
-      const prepared = await prepareCsv(obtained.input, config.path, config.encoding, scratch);
-      table = await parseCsv(session, prepared, {
-        delimiter: config.delimiter,
-        header: config.header,
-        dtype: config.dtype,
-        idColumns: new Set([schemaColumns.user, schemaColumns.item].filter((c): c is string => Boolean(c))),
-        timeColumn: schemaColumns.time,
-      });
-    } catch (err) {
-      throw parseError(err, shown);
-    } finally {
-      session.close();
-    }
-  } finally {
-    await obtained.release();
-    await rm(scratch, { recursive: true, force: true });
-  }
-  if (table.rowCount === 0) throw new DataSourceError(`CSV file '${shown}' is empty (no data rows after header).`);
-  requireSchemaColumns(table, ctx, shown);
-  log.info('csv_source_fetch_done', {
-    ...logContext,
-    path: shown,
-    rows: table.rowCount,
-    bytes: obtained.size,
-    sha256_verified: obtained.sha256Verified,
-    columns: [...table.columnNames],
-  });
-  return table;
 }
 
 function parseError(err: unknown, shown: string): Error {

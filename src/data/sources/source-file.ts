@@ -4,13 +4,20 @@
  * with the byte cap, then verify the sha256 pin. Messages name the format (`CSV` / `Parquet`).
  */
 import { promises as fs } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSourceError, HttpFetchError } from '../../errors/index.js';
-import type { LogFields } from '../../log/index.js';
+import type { LogFields, Logger } from '../../log/index.js';
+import { DuckSession } from '../duckdb/session.js';
 import { httpFetch } from '../http/index.js';
 import { verifySha256 } from '../integrity.js';
 import { maxDownloadBytes } from '../limits.js';
 import { checkSizeCap, openStore, SizeCheckError, StoreError } from '../storage/index.js';
+import type { InteractionTable } from '../table.js';
 import { isHttpUrl, localPathOf, redactUrl, schemeOf } from '../uri.js';
+import { requireSchemaColumns } from './required-columns.js';
+import type { FetchContext } from './types.js';
 
 export interface ObtainedFile {
   /** A readable file path (local input read in place) or the bytes read. */
@@ -124,4 +131,70 @@ function storeKindOfErrno(err: unknown): string {
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'not_found';
   if (code === 'EACCES' || code === 'EPERM') return 'permission';
   return 'other';
+}
+
+export interface FileReadStep {
+  /** The obtained file: a path read in place, or bytes to write into `scratch` first. */
+  input: ObtainedFile['input'];
+  /** A private temp directory, removed after the read. */
+  scratch: string;
+  session: DuckSession;
+  /** The path with URL userinfo redacted, for messages. */
+  shown: string;
+}
+
+export interface FileFetchOptions {
+  path: string;
+  sha256: string | null | undefined;
+  label: 'CSV' | 'Parquet';
+  /** `csv_source` / `parquet_source`: prefix of the fetch events. */
+  eventPrefix: string;
+  log: Logger;
+  ctx: FetchContext;
+  /** Parse the obtained file into a table; maps its own failures to DataSourceError. */
+  read(step: FileReadStep): Promise<InteractionTable>;
+  /** Format-specific checks on the table before the schema columns are required. */
+  check?(table: InteractionTable, shown: string): void;
+}
+
+/**
+ * The skeleton both file sources share: fetch-start event, obtain (download or bounded read, sha256
+ * pin), a scratch directory and a DuckDB session around `read`, cleanup, the schema-column check and
+ * the fetch-done event.
+ */
+export async function fetchFileTable(opts: FileFetchOptions): Promise<InteractionTable> {
+  const { ctx, log } = opts;
+  const shown = redactUrl(opts.path);
+  const logContext = { recipe: ctx.recipeName, run_id: ctx.runId };
+  log.info(`${opts.eventPrefix}_fetch_start`, { ...logContext, path: shown, scheme: schemeLabel(opts.path) });
+  const obtained = await obtainSourceFile(opts.path, {
+    label: opts.label,
+    sha256: opts.sha256,
+    logPrefix: opts.eventPrefix,
+    logContext,
+  });
+  const scratch = await mkdtemp(join(tmpdir(), `recotem-${opts.label.toLowerCase()}-`));
+  let table: InteractionTable;
+  try {
+    const session = await DuckSession.open();
+    try {
+      table = await opts.read({ input: obtained.input, scratch, session, shown });
+    } finally {
+      session.close();
+    }
+  } finally {
+    await obtained.release();
+    await rm(scratch, { recursive: true, force: true });
+  }
+  opts.check?.(table, shown);
+  requireSchemaColumns(table, ctx, shown);
+  log.info(`${opts.eventPrefix}_fetch_done`, {
+    ...logContext,
+    path: shown,
+    rows: table.rowCount,
+    bytes: obtained.size,
+    sha256_verified: obtained.sha256Verified,
+    columns: [...table.columnNames],
+  });
+  return table;
 }
