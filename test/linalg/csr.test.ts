@@ -18,6 +18,23 @@ function expectWellFormed(m: CsrMatrix): void {
   }
 }
 
+type Entry = [number, number, number];
+
+/** CSR from (row, col, value) triples, with or without the values. */
+function fromEntries(rows: number, cols: number, entries: Entry[], weighted: boolean): CsrMatrix {
+  const r = entries.map((e) => e[0]);
+  const c = entries.map((e) => e[1]);
+  return weighted
+    ? csrFromCoo(
+        rows,
+        cols,
+        r,
+        c,
+        entries.map((e) => e[2]),
+      )
+    : csrFromCoo(rows, cols, r, c);
+}
+
 const coo = fc
   .record({ rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 12 }) })
   .chain(({ rows, cols }) =>
@@ -39,13 +56,7 @@ describe('csrFromCoo', () => {
   it('equals the dense sum of the triples, with sorted unique columns per row', () => {
     fc.assert(
       fc.property(coo, ({ rows, cols, entries }) => {
-        const m = csrFromCoo(
-          rows,
-          cols,
-          entries.map((e) => e[0]),
-          entries.map((e) => e[1]),
-          entries.map((e) => e[2]),
-        );
+        const m = fromEntries(rows, cols, entries, true);
         expectWellFormed(m);
         const want = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
         for (const [r, c, v] of entries) want[r][c] += v;
@@ -58,12 +69,7 @@ describe('csrFromCoo', () => {
   it('counts pairs when no values are given (the unweighted path)', () => {
     fc.assert(
       fc.property(coo, ({ rows, cols, entries }) => {
-        const m = csrFromCoo(
-          rows,
-          cols,
-          entries.map((e) => e[0]),
-          entries.map((e) => e[1]),
-        );
+        const m = fromEntries(rows, cols, entries, false);
         expectWellFormed(m);
         const want = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
         for (const [r, c] of entries) want[r][c] += 1;
@@ -90,13 +96,7 @@ describe('transpose and sliceRows', () => {
   it('transposes and slices consistently with the dense form', () => {
     fc.assert(
       fc.property(coo, ({ rows, cols, entries }) => {
-        const m = csrFromCoo(
-          rows,
-          cols,
-          entries.map((e) => e[0]),
-          entries.map((e) => e[1]),
-          entries.map((e) => e[2]),
-        );
+        const m = fromEntries(rows, cols, entries, true);
         const t = transpose(m);
         expectWellFormed(t);
         const d = dense(m);
