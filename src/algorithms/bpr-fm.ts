@@ -24,6 +24,7 @@ import {
   aggregateHistory,
   factorsFromNdArray,
   factorsToNdArray,
+  fitForEpochs,
   reportKernelBackend,
   scoreFactorUsers,
   scoreFactorVector,
@@ -120,13 +121,8 @@ export class BPRFMRecommender implements IterativeRecommender {
     this.B = B;
   }
 
-  async fit(opts?: FitOptions): Promise<void> {
-    await this.startTraining(opts);
-    try {
-      for (let e = 0; e < this.cfg.epochs; e++) await this.runEpoch();
-    } finally {
-      await this.dispose();
-    }
+  fit(opts?: FitOptions): Promise<void> {
+    return fitForEpochs(this, this.cfg.epochs, opts);
   }
 
   async startTraining(_opts?: FitOptions): Promise<void> {

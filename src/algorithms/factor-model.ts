@@ -7,7 +7,7 @@ import { ArtifactError } from '../errors/index.js';
 import { gemmNT32, pad4 } from '../linalg/kernels.js';
 import { wasmLoadWarning } from '../linalg/wasm/runtime.js';
 import { getLogger } from '../log/index.js';
-import type { NdArray } from './types.js';
+import type { FitOptions, IterativeRecommender, NdArray } from './types.js';
 
 const log = getLogger('recotem.algorithms');
 let backendReported = false;
@@ -112,4 +112,14 @@ export function aggregateHistory(
   }
   const keys = [...acc.keys()].filter((i) => (acc.get(i) ?? 0) > 0).sort((a, b) => a - b);
   return { items: Int32Array.from(keys), values: Float64Array.from(keys, (i) => acc.get(i) ?? 0) };
+}
+
+/** `fit` of an iterative model outside the search: exactly `epochs` epochs, resources released. */
+export async function fitForEpochs(model: IterativeRecommender, epochs: number, opts?: FitOptions): Promise<void> {
+  await model.startTraining(opts);
+  try {
+    for (let e = 0; e < epochs; e++) await model.runEpoch();
+  } finally {
+    await model.dispose();
+  }
 }

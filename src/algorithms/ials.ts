@@ -20,6 +20,7 @@ import {
   aggregateHistory,
   factorsFromNdArray,
   factorsToNdArray,
+  fitForEpochs,
   reportKernelBackend,
   scoreFactorUsers,
   scoreFactorVector,
@@ -101,13 +102,8 @@ export class IALSRecommender implements IterativeRecommender {
     this.gramV = null;
   }
 
-  async fit(opts?: FitOptions): Promise<void> {
-    await this.startTraining(opts);
-    try {
-      for (let e = 0; e < this.cfg.epochs; e++) await this.runEpoch();
-    } finally {
-      await this.dispose();
-    }
+  fit(opts?: FitOptions): Promise<void> {
+    return fitForEpochs(this, this.cfg.epochs, opts);
   }
 
   async startTraining(opts?: FitOptions): Promise<void> {
