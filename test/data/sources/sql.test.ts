@@ -11,10 +11,13 @@ import { createSqlSource, type SqlSourceOptions } from '../../../src/data/source
 import type { FetchContext } from '../../../src/data/sources/types.js';
 import { DataSourceError, exitCodeFor, HttpFetchError } from '../../../src/errors/index.js';
 import { captureLogs } from '../../../src/log/index.js';
+import { serverUp } from '../../helpers/servers.js';
 
 const tag = `recotem_sqltest_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
 const PG_DSN = 'postgresql://postgres:supersecret@127.0.0.1:5432/recotem_test';
 const MY_DSN = 'mysql://root@127.0.0.1:3306/recotem_test';
+const pgUp = serverUp('postgres');
+const myUp = serverUp('mariadb');
 const ctx: FetchContext = { recipeName: 'r1', runId: 'run1', extra: {} };
 let dir: string;
 let sqlitePath: string;
@@ -29,17 +32,7 @@ async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-beforeAll(async () => {
-  await withPg(async (c) => {
-    await c.query(
-      `CREATE TABLE ${tag} (k serial PRIMARY KEY, user_id bigint, item_id text, ts timestamp, score numeric(5,2), n int)`,
-    );
-    await c.query(
-      `INSERT INTO ${tag} (user_id, item_id, ts, score, n) VALUES (42, 'a', '2024-01-01 00:00:00', 1.50, 1), (7, 'b:c', '2024-01-02 12:00:00', 2.00, NULL), (9007199254740993, 'c', NULL, NULL, 3)`,
-    );
-    await c.query(`CREATE TABLE ${tag}_big AS SELECT g AS k FROM generate_series(1, 1001) g`);
-    await c.query(`CREATE SEQUENCE ${tag}_seq`);
-  });
+async function createMysqlTables(): Promise<void> {
   const my = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'recotem_test' });
   await my.query(
     `CREATE TABLE ${tag} (k int PRIMARY KEY, user_id bigint, item_id varchar(20), ts datetime, score decimal(5,2))`,
@@ -48,6 +41,21 @@ beforeAll(async () => {
   await my.query(`CREATE TABLE ${tag}_big (k int)`);
   await my.query(`INSERT INTO ${tag}_big (k) VALUES ${Array.from({ length: 1001 }, (_, k) => `(${k + 1})`).join(',')}`);
   await my.end();
+}
+
+beforeAll(async () => {
+  if (pgUp)
+    await withPg(async (c) => {
+      await c.query(
+        `CREATE TABLE ${tag} (k serial PRIMARY KEY, user_id bigint, item_id text, ts timestamp, score numeric(5,2), n int)`,
+      );
+      await c.query(
+        `INSERT INTO ${tag} (user_id, item_id, ts, score, n) VALUES (42, 'a', '2024-01-01 00:00:00', 1.50, 1), (7, 'b:c', '2024-01-02 12:00:00', 2.00, NULL), (9007199254740993, 'c', NULL, NULL, 3)`,
+      );
+      await c.query(`CREATE TABLE ${tag}_big AS SELECT g AS k FROM generate_series(1, 1001) g`);
+      await c.query(`CREATE SEQUENCE ${tag}_seq`);
+    });
+  if (myUp) await createMysqlTables();
   dir = mkdtempSync(join(tmpdir(), 'recotem-sqlite-'));
   sqlitePath = join(dir, 'db.sqlite');
   const db = new Database(sqlitePath);
@@ -58,13 +66,16 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await withPg(async (c) => {
-    await c.query(`DROP TABLE IF EXISTS ${tag}, ${tag}_big`);
-    await c.query(`DROP SEQUENCE IF EXISTS ${tag}_seq`);
-  });
-  const my = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'recotem_test' });
-  await my.query(`DROP TABLE IF EXISTS ${tag}, ${tag}_big`);
-  await my.end();
+  if (pgUp)
+    await withPg(async (c) => {
+      await c.query(`DROP TABLE IF EXISTS ${tag}, ${tag}_big`);
+      await c.query(`DROP SEQUENCE IF EXISTS ${tag}_seq`);
+    });
+  if (myUp) {
+    const my = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'recotem_test' });
+    await my.query(`DROP TABLE IF EXISTS ${tag}, ${tag}_big`);
+    await my.end();
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -95,7 +106,7 @@ async function failure(p: Promise<unknown>): Promise<DataSourceError> {
   return err as DataSourceError;
 }
 
-describe('postgres', () => {
+describe.skipIf(!pgUp)('postgres', () => {
   it('streams typed rows through a cursor with named parameters bound, never interpolated', async () => {
     const logs = captureLogs();
     try {
@@ -185,7 +196,7 @@ describe('postgres', () => {
   });
 });
 
-describe('mysql and mariadb', () => {
+describe.skipIf(!myUp)('mysql and mariadb', () => {
   for (const dsn of [MY_DSN, 'mariadb+pymysql://root@127.0.0.1:3306/recotem_test']) {
     it(`streams rows with bound parameters (${dsn.split(':')[0]})`, async () => {
       const src = await source(
@@ -330,7 +341,7 @@ describe('construction and the DSN guard', () => {
     );
   });
 
-  it('connects after a passing re-check when the host is treated as public', async () => {
+  it.skipIf(!pgUp)('connects after a passing re-check when the host is treated as public', async () => {
     const src = await source({ query: `SELECT count(*) AS n FROM ${tag}` }, PG_DSN, {
       allow: false,
       isInternal: (ip) => ip !== '127.0.0.1' && isInternalAddress(ip),

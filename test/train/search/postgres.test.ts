@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSearch } from '../../../src/train/search/index.js';
 import { openPostgresStore } from '../../../src/train/search/store/postgres.js';
+import { serverUp } from '../../helpers/servers.js';
 import { baseOptions, crashSession } from './fixtures/helpers.js';
 import { contract } from './fixtures/store-contract.js';
 
@@ -17,12 +18,16 @@ const run = `t${Date.now().toString(36)}${Math.random().toString(16).slice(2, 8)
 const dir = mkdtempSync(join(tmpdir(), 'recotem-pg-'));
 const CHILD = fileURLToPath(new URL('./fixtures/pg-search-child.ts', import.meta.url));
 let admin: pg.Client;
+const pgUp = serverUp('postgres');
 
 beforeAll(async () => {
+  if (!pgUp) return;
   admin = new pg.Client({ connectionString: URL_ });
   await admin.connect();
 });
 afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (!pgUp) return;
   // Leave the shared test database as we found it.
   const ids = `SELECT id FROM recotem_studies WHERE name LIKE '${run}%'`;
   for (const table of ['recotem_queue', 'recotem_trials', 'recotem_sessions']) {
@@ -30,10 +35,9 @@ afterAll(async () => {
   }
   await admin.query(`DELETE FROM recotem_studies WHERE name LIKE '${run}%'`);
   await admin.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-contract('PostgreSQL', () => openPostgresStore(URL_), run);
+contract('PostgreSQL', () => openPostgresStore(URL_), run, !pgUp);
 
 async function waitForLocksReleased(study: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -48,7 +52,7 @@ async function waitForLocksReleased(study: string): Promise<void> {
   throw new Error('the crashed session still holds its lock');
 }
 
-describe('PostgreSQL study store', () => {
+describe.skipIf(!pgUp)('PostgreSQL study store', () => {
   it('detects a crashed process through its released session lock', async () => {
     const study = `${run}crash`;
     const stale = crashSession(URL_, study);
