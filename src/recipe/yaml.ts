@@ -88,7 +88,11 @@ export function parseRecipeYaml(text: string, file: string): ParsedYaml {
   }
   const doc = docs[0];
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw parseError(file, problem.message, positionOf(lines, problem.pos?.[0]));
+  if (problem) {
+    const at = problem.pos?.[0];
+    const message = problem.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, at) : problem.message;
+    throw parseError(file, message, positionOf(lines, at));
+  }
   rejectForeignTags(doc, file, lines);
   let data: unknown;
   try {
@@ -126,6 +130,22 @@ function rejectForeignTags(doc: Document.Parsed, file: string, lines: LineCounte
       }
     },
   });
+}
+
+/** The parser only says "Map keys must be unique"; name the repeated key so the user finds it. */
+function duplicateKeyMessage(doc: Document.Parsed, offset: number | undefined): string {
+  let name: string | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      if (isScalar(key) && key.range?.[0] === offset && typeof key.value !== 'symbol') {
+        name = String(key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return name === undefined ? 'duplicate key in a mapping' : `duplicate key '${name}'`;
 }
 
 function isMergeKey(key: unknown): boolean {

@@ -1,17 +1,19 @@
 /**
- * Per-recipe training lock (training.md §12).
+ * Per-recipe training lock on `<output.path>.lock`.
  *
- * The lock is an exclusive POSIX record lock taken through SQLite's `BEGIN EXCLUSIVE` on the lock
- * file (better-sqlite3 is already a dependency). The kernel releases it when the process dies, so a
- * killed trainer never leaves a stale lock, and nothing is ever deleted. SQLite also tracks locks
- * between connections of one process, so a second attempt in the same process is refused too.
+ * The lock is `flock(2)` with LOCK_EX|LOCK_NB on an open descriptor of the lock file, the same
+ * advisory lock `flock(1)` and other trainers (including the Python original) take, so a cron wrapper
+ * such as `flock -n out.recotem.lock recotem train ...` excludes us and we exclude it. The kernel
+ * releases the lock when the descriptor closes or the process dies, so a killed trainer never leaves a
+ * stale lock and nothing is ever deleted. flock locks belong to the open file description, so a second
+ * attempt from the same process (a new descriptor) is refused too.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import fsExt from 'fs-ext';
 import { ArtifactError, LockContestedError, LockTimeoutError } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
 
@@ -126,22 +128,23 @@ function createLockFile(path: string): boolean {
   }
 }
 
+/** Errors of a non-blocking flock that mean "someone else holds it". */
+const CONTENDED = new Set(['EWOULDBLOCK', 'EAGAIN', 'EACCES']);
+
 function tryLock(path: string): HeldLock | null {
-  let db: Database.Database;
+  let fd: number;
   try {
-    db = new Database(path, { timeout: 0, fileMustExist: true });
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return null;
     throw err;
   }
   try {
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE');
+    fsExt.flockSync(fd, 'exnb');
   } catch (err) {
-    db.close();
-    const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return null;
+    closeSync(fd);
+    if (CONTENDED.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     throw err;
   }
   let released = false;
@@ -150,7 +153,13 @@ function tryLock(path: string): HeldLock | null {
     release() {
       if (released) return;
       released = true;
-      db.close();
+      // Closing the only descriptor drops the lock; an explicit unlock first keeps that true even if
+      // a child process inherited the descriptor.
+      try {
+        fsExt.flockSync(fd, 'un');
+      } finally {
+        closeSync(fd);
+      }
     },
   };
 }

@@ -139,7 +139,7 @@ describe('file reading and YAML parsing', () => {
   it('rejects duplicate keys, pointing at the second one', async () => {
     const err = await loadError('name: a\nschema:\n  user_column: u\n  item_column: i\n  user_column: v\n');
     expect(err.category).toBe('parse');
-    expect(err.message).toContain('Map keys must be unique');
+    expect(err.message).toBe("YAML parse error in 'recipe.yaml': duplicate key 'user_column' at line 5, column 3");
     expect([err.line, err.column]).toEqual([5, 3]);
     expect(err.message).toContain('line 5, column 3');
   });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,46 @@ describe('recipe lock', () => {
     await expect(acquireRecipeLock(join(dir, 'x'), { timeoutSeconds: -2, failOnBusy: false })).rejects.toThrow(
       RangeError,
     );
+  });
+});
+
+describe('recipe lock against flock(1)', () => {
+  it('is busy while flock(1) holds the lock file', async () => {
+    const out = join(dir, 'model.recotem');
+    writeFileSync(`${out}.lock`, '');
+    const holder = spawn('flock', ['-n', `${out}.lock`, '-c', 'echo held; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // Its own process group: flock(1) runs the command in a child that inherits the locked
+      // descriptor, so the whole group must go for the lock to be released.
+      detached: true,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => (d.toString().includes('held') ? resolve() : undefined));
+        holder.once('exit', (code) => reject(new Error(`flock(1) exited ${code} before holding`)));
+      });
+      expect(await acquireRecipeLock(out, { timeoutSeconds: 0, failOnBusy: false })).toBeNull();
+      await expect(acquireRecipeLock(out, { timeoutSeconds: 0, failOnBusy: true })).rejects.toBeInstanceOf(
+        LockContestedError,
+      );
+    } finally {
+      const exited = new Promise((r) => holder.once('exit', r));
+      process.kill(-(holder.pid as number), 'SIGKILL');
+      await exited;
+    }
+    const after = await acquireRecipeLock(out, { timeoutSeconds: 1, failOnBusy: true });
+    expect(after).not.toBeNull();
+    after?.release();
+  });
+
+  it('makes flock(1) fail while we hold the lock, and succeed after release', async () => {
+    const out = join(dir, 'model.recotem');
+    const held = await acquireRecipeLock(out, { timeoutSeconds: 0, failOnBusy: true });
+    expect(held).not.toBeNull();
+    // flock -n exits 1 when the lock is taken (its -E default).
+    expect(spawnSync('flock', ['-n', `${out}.lock`, 'true']).status).toBe(1);
+    held?.release();
+    expect(spawnSync('flock', ['-n', `${out}.lock`, 'true']).status).toBe(0);
   });
 });
 
