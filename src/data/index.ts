@@ -27,12 +27,12 @@ export type { SourceRegistry, SourceRegistryOptions } from './sources/registry.j
 export { buildSourceRegistry, getSourceRegistry, resetSourceRegistryForTests } from './sources/registry.js';
 export { missingColumnError } from './sources/required-columns.js';
 export type { DataSource, DataSourcePlugin, FetchContext, PluginColumns, PluginSource } from './sources/types.js';
+export { type RemoteArtifactStore, remoteArtifactStore } from './storage/artifact-store.js';
 export type { ObjectStat, ObjectStore, StoreErrorKind, StoreKind } from './storage/index.js';
 export {
   checkSizeCap,
   openStore,
   readBoundedBytes,
-  remoteArtifactStore,
   SizeCheckError,
   StoreError,
   writeFileAtomic,

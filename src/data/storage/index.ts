@@ -12,7 +12,6 @@ import { LocalStore } from './local.js';
 import { S3Store } from './s3.js';
 import { CREDENTIAL_ERROR_CLASSES, type ObjectStore, StoreError } from './types.js';
 
-export { type RemoteArtifactStore, remoteArtifactStore } from './artifact-store.js';
 export { AzureStore, parseAzureUri } from './azure.js';
 export { GcsStore, parseGsUri } from './gcs.js';
 export { LocalStore, writeFileAtomic } from './local.js';
