@@ -200,7 +200,7 @@ async function readWithStorageApi(
   if (reader === null) {
     if (required) {
       throw new DataSourceError(
-        'RECOTEM_BQ_REQUIRE_STORAGE_API is set, but no BigQuery Storage Read API reader is available; unset it to download results over the REST API',
+        'RECOTEM_BQ_REQUIRE_STORAGE_API is set, but this build has no BigQuery Storage Read API reader: results can only be downloaded over the REST API. Unset RECOTEM_BQ_REQUIRE_STORAGE_API to use it.',
       );
     }
     log.warn('bigquery_storage_fallback', {

@@ -150,7 +150,9 @@ describe('bigquery source against a fake REST API', () => {
 
   it('requires the Storage Read API when RECOTEM_BQ_REQUIRE_STORAGE_API is set', async () => {
     const src = await source({ query: 'SELECT * FROM events' }, { env: { RECOTEM_BQ_REQUIRE_STORAGE_API: 'true' } });
-    expect((await failure(src.fetch(ctx))).message).toMatch(/^RECOTEM_BQ_REQUIRE_STORAGE_API is set/);
+    const message = (await failure(src.fetch(ctx))).message;
+    expect(message).toMatch(/^RECOTEM_BQ_REQUIRE_STORAGE_API is set/);
+    expect(message).toContain('this build has no BigQuery Storage Read API reader');
   });
 
   it('falls back to REST on IAM-shaped Storage API errors only', async () => {
