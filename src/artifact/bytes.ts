@@ -26,8 +26,3 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
-
-/** Hex preview of at most `n` bytes, for messages about corrupt prefixes. */
-export function hexPreview(bytes: Uint8Array, n = 8): string {
-  return Buffer.from(bytes.subarray(0, n)).toString('hex');
-}

@@ -4,7 +4,7 @@
  * hostile file can never make the reader reserve more memory than the file itself occupies.
  */
 import { ArtifactError } from '../errors/index.js';
-import { decodeUtf8, hexPreview } from './bytes.js';
+import { decodeUtf8 } from './bytes.js';
 import {
   DEFAULT_PAYLOAD_CAP,
   FIXED_PREFIX_LEN,
@@ -99,7 +99,8 @@ export function parseContainer(bytes: Uint8Array, opts: { payloadCap?: number } 
   const len = data.length;
   if (len < MAGIC.length) throw parseError('artifact too short: missing magic bytes');
   if (!data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw parseError(`magic bytes mismatch: expected ${MAGIC.toString('hex')}, got ${hexPreview(data)}`);
+    // The file's own bytes are never quoted: a path pointed at a non-artifact must not reveal it.
+    throw parseError(`magic bytes mismatch: expected ${MAGIC.toString('hex')}; this is not a Recotem artifact`);
   }
   if (len < 12) throw parseError('artifact too short: missing version/reserved fields');
   const version = data.readUInt16LE(8);

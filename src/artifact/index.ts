@@ -23,7 +23,13 @@ export { computeHmac, verifyContainer } from './hmac.js';
 export type { InspectIo, InspectOptions } from './inspect.js';
 export { inspectArtifact } from './inspect.js';
 export type { AtomicWriteOptions } from './local-store.js';
-export { localByteStore, readLocalBounded, removeStaleTempFiles, writeLocalAtomic } from './local-store.js';
+export {
+  localByteStore,
+  readHandleBounded,
+  readLocalBounded,
+  removeStaleTempFiles,
+  writeLocalAtomic,
+} from './local-store.js';
 export type { OpenedArtifact, OpenOptions, SignArtifactInput, Verification, VerifiedHeader } from './open.js';
 export { openArtifact, signArtifact, verifyArtifactHeader } from './open.js';
 export type { DecodeOptions } from './payload-decode.js';

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../config/index.js';
 import { ArtifactError, RecotemError } from '../errors/index.js';
 import type { ByteStore, StoreStat } from './store.js';
 import { localPathOf } from './uri.js';
@@ -19,39 +20,54 @@ function pathOf(uri: string): string {
 }
 
 /**
- * Read at most `cap + 1` bytes. The file size from fstat only sizes the first buffer; the
- * decision about the cap is made on the bytes actually read, so a file that grows between the
- * stat and the read cannot slip past the cap.
+ * Read at most `cap + 1` bytes of a regular file (FIFOs, devices, sockets and files under /proc,
+ * /sys or /dev are refused before anything is read).
  */
 export async function readLocalBounded(path: string, cap: number): Promise<Buffer> {
-  const limit = cap + 1;
-  const hardLimit = Math.min(limit, bufferConstants.MAX_LENGTH);
-  const fh = await open(path, 'r');
+  let fh: FileHandle;
   try {
-    const st = await fh.stat();
-    let buf = Buffer.allocUnsafe(Math.min(hardLimit, Math.max(MIN_READ_BUFFER, st.size + 1)));
-    let filled = 0;
-    for (;;) {
-      if (filled === buf.length) {
-        if (buf.length >= hardLimit) break;
-        const bigger = Buffer.allocUnsafe(Math.min(hardLimit, buf.length * 2));
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      }
-      const { bytesRead } = await fh.read(buf, filled, Math.min(IO_CHUNK, buf.length - filled), null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    fh = await openRegularFile(path);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) {
+      throw new ArtifactError(`artifact '${path}' is not a regular file (${err.what})`, 'read', { cause: err });
     }
-    if (filled === hardLimit && hardLimit < limit) {
-      throw new ArtifactError(
-        `artifact at '${path}' is larger than the biggest buffer this runtime can hold (${hardLimit} bytes)`,
-        'read',
-      );
-    }
-    return buf.subarray(0, filled);
+    throw err;
+  }
+  try {
+    return await readHandleBounded(fh, cap, (await fh.stat()).size, path);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Read at most `cap + 1` bytes from an open file. The size hint (from fstat) only sizes the first
+ * buffer; the decision about the cap is made on the bytes actually read, so a file that grows
+ * between the stat and the read cannot slip past the cap.
+ */
+export async function readHandleBounded(fh: FileHandle, cap: number, sizeHint: number, path: string): Promise<Buffer> {
+  const limit = cap + 1;
+  const hardLimit = Math.min(limit, bufferConstants.MAX_LENGTH);
+  let buf = Buffer.allocUnsafe(Math.min(hardLimit, Math.max(MIN_READ_BUFFER, sizeHint + 1)));
+  let filled = 0;
+  for (;;) {
+    if (filled === buf.length) {
+      if (buf.length >= hardLimit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(hardLimit, buf.length * 2));
+      buf.copy(bigger, 0, 0, filled);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, filled, Math.min(IO_CHUNK, buf.length - filled), null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  if (filled === hardLimit && hardLimit < limit) {
+    throw new ArtifactError(
+      `artifact at '${path}' is larger than the biggest buffer this runtime can hold (${hardLimit} bytes)`,
+      'read',
+    );
+  }
+  return buf.subarray(0, filled);
 }
 
 /** `.<destination name>.<12 hex>.tmp`, in the destination directory. */

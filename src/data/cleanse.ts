@@ -64,7 +64,7 @@ export function sourceLabel(recipe: CleanseRecipe): string {
 export function cleanseAndIndex(table: InteractionTable, recipe: CleanseRecipe): Interactions {
   const { schema, cleansing } = recipe;
   for (const c of [schema.user_column, schema.item_column]) {
-    if (!table.hasColumn(c)) throw missingColumnError(c, sourceLabel(recipe), table.columnNames);
+    if (!table.hasColumn(c)) throw missingColumnError(c, sourceLabel(recipe), table);
   }
   const total = table.rowCount;
   const keepNulls = !cleansing.drop_null_ids;

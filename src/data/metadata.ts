@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSourceError, HttpFetchError, isFatalRuntimeError, RecotemError } from '../errors/index.js';
 import { getLogger } from '../log/index.js';
+import { availableColumnsText } from './column-list.js';
 import { parseCsvAsText } from './csv/parse.js';
 import { prepareCsv } from './csv/prepare.js';
 import { readParquetTable } from './duckdb/parquet.js';
@@ -131,7 +132,7 @@ export async function loadItemMetadata(
   const idColumn = config.item_id_column;
   if (!table.hasColumn(idColumn)) {
     throw new MetadataError(
-      `item_id_column '${idColumn}' not found in metadata file '${shown}'; available columns: [${table.columnNames.map((c) => `'${c}'`).join(', ')}]`,
+      `item_id_column '${idColumn}' not found in metadata file '${shown}'; ${availableColumnsText(table)}`,
       'field_missing',
     );
   }
@@ -160,7 +161,7 @@ export async function loadItemMetadata(
   const missing = fields.filter((f) => !table.hasColumn(f));
   if (missing.length > 0 && options.onFieldMissing !== 'null') {
     throw new MetadataError(
-      `item_metadata fields not found in '${shown}': [${missing.map((f) => `'${f}'`).join(', ')}]; available columns: [${table.columnNames.map((c) => `'${c}'`).join(', ')}]`,
+      `item_metadata fields not found in '${shown}': [${missing.map((f) => `'${f}'`).join(', ')}]; ${availableColumnsText(table)}`,
       'field_missing',
     );
   }

@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +10,7 @@ import {
   openArtifact,
   pointerTarget,
   readArtifactBytes,
+  readHandleBounded,
   readLocalBounded,
   repairCollapsedScheme,
   StoreReadError,
@@ -75,24 +77,43 @@ describe('bounded local reads', () => {
   });
 });
 
-describe('bounded reads of streams whose size is unknown up front', () => {
-  it('grows the buffer past the stat size (a FIFO reports size 0) and still stops at cap + 1', async () => {
+describe('bounded reads whose size is unknown up front', () => {
+  it('grows the buffer past the size hint and still stops at cap + 1', async () => {
+    const p = join(dir, 'grown');
+    writeFileSync(p, Buffer.alloc(300_000, 0x7a));
+    const fh = await open(p, 'r');
+    try {
+      // A size hint of 0 is what a file that grew after the fstat looks like.
+      const b = await readHandleBounded(fh, 1 << 20, 0, p);
+      expect(b.length).toBe(300_000);
+      expect(b.every((v) => v === 0x7a)).toBe(true);
+    } finally {
+      await fh.close();
+    }
+    const again = await open(p, 'r');
+    try {
+      expect((await readHandleBounded(again, 150_000, 0, p)).length).toBe(150_001);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a FIFO without blocking on it (no writer ever opens it)', async () => {
     const fifo = join(dir, 'fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const writer = spawn('sh', ['-c', `head -c 300000 /dev/zero | tr '\\0' 'z' > ${JSON.stringify(fifo)}`]);
-    const writerDone = new Promise((resolve) => writer.on('close', resolve));
-    const b = await readLocalBounded(fifo, 1 << 20);
-    await writerDone;
-    expect(b.length).toBe(300_000);
-    expect(b.every((v) => v === 0x7a)).toBe(true);
-
-    const writer2 = spawn('sh', ['-c', `head -c 300000 /dev/zero > ${JSON.stringify(fifo)} 2>/dev/null || true`]);
-    const writer2Done = new Promise((resolve) => writer2.on('close', resolve));
-    const capped = await readLocalBounded(fifo, 150_000);
-    // Closing our end makes the writer fail with EPIPE and exit.
-    await writer2Done;
-    expect(capped.length).toBe(150_001);
+    const err = await rejection(readLocalBounded(fifo, 1 << 20));
+    expect(err.reason).toBe('read');
+    expect(err.message).toMatch(/not a regular file \(a FIFO\)/);
   });
+
+  it.each(['/proc/self/environ', '/dev/zero', '/dev/null'])(
+    'refuses %s (pseudo filesystems are never artifacts)',
+    async (path) => {
+      const err = await rejection(readArtifactBytes(path, { artifactCap: 1 << 20 }));
+      expect(err.reason).toBe('read');
+      expect(err.message).toMatch(/not a regular file/);
+    },
+  );
 });
 
 describe('pointer files', () => {

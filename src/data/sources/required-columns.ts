@@ -4,6 +4,7 @@
  * user or item column fails with a DataSourceError naming it (exit 3).
  */
 import { DataSourceError } from '../../errors/index.js';
+import { availableColumnsText, type TableShape } from '../column-list.js';
 import type { InteractionTable } from '../table.js';
 import type { FetchContext } from './types.js';
 
@@ -21,15 +22,13 @@ export function schemaColumnsOf(ctx: FetchContext): SchemaColumns {
   return { user: pick('user_column'), item: pick('item_column'), time: pick('time_column') };
 }
 
-/** The spec's message: `required column '<c>' not found in source '<path>'; available columns: [...]`. */
-export function missingColumnError(column: string, source: string, available: readonly string[]): DataSourceError {
-  const shown = [...available]
-    .sort()
-    .slice(0, 10)
-    .map((c) => `'${c}'`)
-    .join(', ');
+/**
+ * `required column '<c>' not found in source '<path>'; available columns: [...]`, the list only
+ * when the source reads as a table (see availableColumnsText).
+ */
+export function missingColumnError(column: string, source: string, table: TableShape): DataSourceError {
   return new DataSourceError(
-    `required column '${column}' not found in source '${source}'; available columns: [${shown}]`,
+    `required column '${column}' not found in source '${source}'; ${availableColumnsText(table)}`,
   );
 }
 
@@ -37,6 +36,6 @@ export function missingColumnError(column: string, source: string, available: re
 export function requireSchemaColumns(table: InteractionTable, ctx: FetchContext, source: string): void {
   const cols = schemaColumnsOf(ctx);
   for (const c of [cols.user, cols.item]) {
-    if (c !== null && !table.hasColumn(c)) throw missingColumnError(c, source, table.columnNames);
+    if (c !== null && !table.hasColumn(c)) throw missingColumnError(c, source, table);
   }
 }

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../../config/index.js';
 import { DataSourceError, HttpFetchError } from '../../errors/index.js';
 import type { LogFields, Logger } from '../../log/index.js';
 import { DuckSession } from '../duckdb/session.js';
@@ -73,7 +74,8 @@ export async function obtainSourceFile(path: string, opts: ObtainOptions): Promi
     const file = localPathOf(path);
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(file, 'r');
+      // Regular files only: /proc, /sys, /dev entries, FIFOs and sockets are never data.
+      handle = await openRegularFile(file);
     } catch (err) {
       throw readError(err, shown, opts.label, cap);
     }
@@ -117,6 +119,8 @@ function tooLarge(shown: string, label: string, cap: number): DataSourceError {
 
 function readError(err: unknown, shown: string, label: string, cap: number): Error {
   if (err instanceof DataSourceError) return err; // e.g. a missing SDK with its install hint
+  if (err instanceof NotRegularFileError)
+    return new DataSourceError(`${label} source '${shown}' is not a regular file (${err.what})`, { cause: err });
   const kind = err instanceof StoreError ? err.kind : storeKindOfErrno(err);
   if (kind === 'not_found') return new DataSourceError(`${label} file not found: ${shown}`, { cause: err });
   if (kind === 'permission')

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../../config/index.js';
 import { localPathOf } from '../uri.js';
 import { type ObjectStat, type ObjectStore, StoreError, type StoreErrorKind } from './types.js';
 
@@ -36,7 +37,8 @@ export class LocalStore implements ObjectStore {
   async readAll(maxBytes: number): Promise<Buffer> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.path, 'r');
+      // Regular files only: /proc, /sys, /dev entries, FIFOs and sockets are never data.
+      handle = await openRegularFile(this.path);
     } catch (err) {
       throw osError(err, this.path);
     }
@@ -104,6 +106,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 
 function osError(err: unknown, path: string): StoreError {
   if (err instanceof StoreError) return err;
+  if (err instanceof NotRegularFileError) return new StoreError(err.message, 'other', err.name, { cause: err });
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
   let kind: StoreErrorKind = 'other';
   if (code === 'ENOENT' || code === 'ENOTDIR') kind = 'not_found';

@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorClassName } from '../../errors/index.js';
-import { getLogger, renderException } from '../../log/index.js';
+import { getLogger, renderException, scrubString } from '../../log/index.js';
 import type { ErrorCode } from './schemas.js';
 import { type Loc, RequestValidationError, type ValidationItem } from './validation.js';
 
@@ -69,10 +69,9 @@ export function sendValidationError(
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
   // Improve (serving-api.md §9.3): every 5xx carries the request id.
+  const detail = scrubString(err.detail);
   const body =
-    err.statusCode >= 500
-      ? { detail: err.detail, code: err.code, request_id: request.requestId }
-      : { detail: err.detail, code: err.code };
+    err.statusCode >= 500 ? { detail, code: err.code, request_id: request.requestId } : { detail, code: err.code };
   return reply.code(err.statusCode).type('application/json').send(body);
 }
 

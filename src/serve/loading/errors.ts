@@ -1,9 +1,11 @@
 /**
  * Load-error text as exposed by `/v1/health/details` (serving-runtime.md §7.3): a step prefix,
  * then sanitised — object-store and HTTP URIs replaced, local directories dropped (only the file
- * name stays), 200 characters at most. Applied to every stored error, from every source.
+ * name stays), 200 characters at most, after the value redaction the logs apply (long hex and
+ * base64url runs, URL credentials). Applied to every stored error, from every source.
  */
 import type { ArtifactErrorReason } from '../../errors/index.js';
+import { scrubString } from '../../log/index.js';
 
 const URI = /\b(?:s3|gs|az|abfs|abfss|http|https):\/\/\S+/gi;
 /** An absolute local path with at least one directory: keep only the last component. */
@@ -11,7 +13,8 @@ const ABSOLUTE_PATH = /(^|[\s'"(=])\/(?:[^\s/'"()]+\/)+([^\s/'"()]*)/g;
 export const MAX_ERROR_CHARS = 200;
 
 export function sanitizeLoadError(text: string): string {
-  const redacted = text.replace(URI, '<redacted-uri>').replace(ABSOLUTE_PATH, '$1.../$2');
+  // The log redaction runs on the whole text first: cutting first could leave part of a key behind.
+  const redacted = scrubString(text).replace(URI, '<redacted-uri>').replace(ABSOLUTE_PATH, '$1.../$2');
   return redacted.length > MAX_ERROR_CHARS ? redacted.slice(0, MAX_ERROR_CHARS) : redacted;
 }
 

@@ -5,7 +5,15 @@
  * the registry use `recipe="__unknown__"`, so callers cannot mint series.
  */
 import { Counter, collectDefaultMetrics, Gauge, register as globalRegistry, Histogram, Registry } from 'prom-client';
+import { scrubString } from '../../log/index.js';
 import type { ErrorCode, Verb } from '../http/schemas.js';
+
+const LABEL_VALUE = /="((?:[^"\\\n]|\\.)*)"/g;
+
+/** Label values leave the process: they get the same value redaction as log fields. */
+export function scrubLabelValues(exposition: string): string {
+  return exposition.replace(LABEL_VALUE, (_m, value: string) => `="${scrubString(value)}"`);
+}
 
 export const LOAD_FAILURE_REASONS = [
   'read',
@@ -225,7 +233,7 @@ export class ServeMetrics {
   async exposition(): Promise<string> {
     const own = await this.registry.metrics();
     const shared = await globalRegistry.metrics();
-    return shared.trim() === '' ? own : `${own}\n${shared}`;
+    return scrubLabelValues(shared.trim() === '' ? own : `${own}\n${shared}`);
   }
 
   get contentType(): string {

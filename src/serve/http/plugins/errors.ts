@@ -5,7 +5,7 @@
  * thrown error ends here and is rendered with the envelopes of serving-api.md §9.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { getLogger } from '../../../log/index.js';
+import { getLogger, scrubString } from '../../../log/index.js';
 import type { ServeMetrics } from '../../metrics/metrics.js';
 import {
   ApiError,
@@ -108,7 +108,7 @@ export const errorsPlugin = globalPlugin<ErrorsPluginOptions>('recotem-errors', 
       return reply
         .code(status)
         .type('application/json')
-        .send({ detail: err.message || 'Bad Request' });
+        .send({ detail: scrubString(err.message || 'Bad Request') });
     }
     if (request.verbCall !== null) recordVerbOutcome(request, metrics, 'error', false);
     return sendInternalError(request, reply, err);

@@ -5,6 +5,7 @@
  * before loading, so a busy port is reported at once instead of after loading every model).
  */
 import type { FastifyPluginCallback } from 'fastify';
+import { scrubString } from '../../../log/index.js';
 import { headerString } from '../../registry/entry.js';
 import type { ServerContext } from '../context.js';
 import { HealthResponse } from '../schemas.js';
@@ -28,7 +29,7 @@ export function healthDetails(ctx: ServerContext) {
     if (trainedAt !== null) item.trained_at = trainedAt;
     if (bestClass !== null) item.best_class = bestClass;
     if (entry.kid !== '') item.kid = entry.kid;
-    if (entry.lastLoadError !== null) item.error = entry.lastLoadError;
+    if (entry.lastLoadError !== null) item.error = scrubString(entry.lastLoadError);
     if (!entry.loaded || entry.lastLoadError !== null) degraded = true;
     recipes[entry.name] = item;
   }
