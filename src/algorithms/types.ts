@@ -62,7 +62,7 @@ export interface Recommender {
   scoreUsers(users: Int32Array, out: Float32Array): void;
   /**
    * Dense scores for an arbitrary interaction history (fold-in). `items` are item indices,
-   * `weights` default to 1. Throws `FoldInUnsupportedError` where the model cannot fold in.
+   * `weights` default to 1. Every model folds in (TopPop ignores the history).
    */
   scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array;
   /** Learned hyper-parameters to record (e.g. train_epochs found by early stopping). */
@@ -103,10 +103,6 @@ export interface IterativeRecommender extends Recommender {
 
 export function isIterative(r: Recommender): r is IterativeRecommender {
   return typeof (r as IterativeRecommender).runEpoch === 'function';
-}
-
-export class FoldInUnsupportedError extends Error {
-  override name = 'FoldInUnsupportedError';
 }
 
 export interface RecommenderSpec {

@@ -184,9 +184,8 @@ describe(':batch-recommend-related', () => {
     ]);
   });
 
-  it('a model without fold-in fails each element with INTERNAL_ERROR, not the call', async () => {
-    const failing = new Error('no fold-in');
-    failing.name = 'FoldInUnsupportedError';
+  it('a fold-in that throws fails each element with INTERNAL_ERROR, not the call', async () => {
+    const failing = new RangeError('fold-in failed');
     t = await makeApp({
       settings: { apiKeys: keyEntries(['k1', API_KEY]) },
       entries: [loadedEntry('demo', standardModel({ foldInError: failing }))],

@@ -166,9 +166,8 @@ describe(':recommend-related', () => {
     expect(excluded.json().items).toEqual([]);
   });
 
-  it('a model without fold-in answers 500 INTERNAL_ERROR with the request id', async () => {
-    const failing = new Error('no fold-in');
-    failing.name = 'FoldInUnsupportedError';
+  it('a fold-in that throws answers 500 INTERNAL_ERROR with the request id', async () => {
+    const failing = new RangeError('fold-in failed');
     const a = await app([loadedEntry('demo', standardModel({ foldInError: failing }))]);
     const r = await post(a, '/v1/recipes/demo:recommend-related', { seed_items: ['i1'] });
     expect(r.statusCode).toBe(500);

@@ -279,8 +279,6 @@ export async function handleBatchRecommendRelated(
     for (let j = 0; j < positions.length; j++) {
       const result = results[j];
       if (result instanceof Error) {
-        if (result.name === 'FoldInUnsupportedError')
-          log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
         collector.elementError(positions[j], result);
       } else if (result.indices.length === 0 && !masked[j]) {
         collector.fail(positions[j], 'NO_CANDIDATES', 'no candidates produced by ranker');

@@ -107,8 +107,6 @@ async function recommend(ctx: ServerContext, request: FastifyRequest, reply: Fas
       }
     } catch (err) {
       if (err instanceof ModelLayoutError) layoutFailure(ctx, name, err);
-      if (err instanceof Error && err.name === 'FoldInUnsupportedError')
-        log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
       log.error('recommender_unexpected_key_error', {
         user_id_hash: idFingerprint(body.user_id),
         exc_type: errorClassName(err),
@@ -144,8 +142,6 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
   const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [{ ...profile, limit: body.limit, ...mask }]);
   if (result instanceof Error) {
     if (result instanceof ModelLayoutError) layoutFailure(ctx, name, result);
-    if (result.name === 'FoldInUnsupportedError')
-      log.warn('cold_user_scoring_unsupported', { recipe: name, algorithm: model.algorithm });
     log.error('recommender_unexpected_key_error', {
       seed_items_count: body.seed_items.length,
       exc_type: errorClassName(result),
