@@ -7,11 +7,11 @@
  */
 import { bprFmSpec } from '../../src/algorithms/bpr-fm.js';
 import { Evaluator } from '../../src/algorithms/evaluator.js';
-import { ialsSpec } from '../../src/algorithms/ials.js';
+import { IALSRecommender, ialsSpec } from '../../src/algorithms/ials.js';
 import { topPopSpec } from '../../src/algorithms/top-pop.js';
 import { truncatedSvdSpec } from '../../src/algorithms/truncated-svd.js';
-import type { Params, RecommenderSpec } from '../../src/algorithms/types.js';
-import type { CsrMatrix } from '../../src/linalg/csr.js';
+import type { Params, Recommender, RecommenderSpec } from '../../src/algorithms/types.js';
+import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools, getPool } from '../../src/linalg/pool.js';
 import { Rng } from '../../src/linalg/random.js';
 import { sharedF32 } from '../../src/linalg/resident.js';
@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const X = ml ? ml.train : generateSynthetic();
   const loadS = (performance.now() - t0) / 1000;
   const out: Record<string, unknown> = { dataset, algo, threads, params, loadS };
-  if (algo !== 'none') {
+  if (algo === 'eval') {
+    await timeEvaluation(X, threads, out);
+  } else if (algo !== 'none') {
     const spec = SPECS[algo];
     if (!spec) throw new Error(`unknown algorithm ${algo}`);
     const w0 = performance.now();
@@ -91,6 +93,69 @@ async function main(): Promise<void> {
   out.peakRssMiB = process.resourceUsage().maxRSS / 1024;
   await closePools();
   console.log(JSON.stringify(out));
+}
+
+/**
+ * Full-ranking evaluation of every user against a 64-factor model (random factors: the cost does
+ * not depend on their values) with the training matrix masked and a seeded 20% of each user's
+ * items as ground truth: once on the pool path of factor models, once through `scoreUsers` (the
+ * path of every other model), in the same process.
+ */
+async function timeEvaluation(all: CsrMatrix, threads: number, out: Record<string, unknown>): Promise<void> {
+  const k = Number(params.n_components ?? 64);
+  const rng = new Rng(7);
+  const parts = [
+    { rows: [] as number[], cols: [] as number[] },
+    { rows: [] as number[], cols: [] as number[] },
+  ];
+  for (let u = 0; u < all.rows; u++) {
+    for (let p = all.indptr[u]; p < all.indptr[u + 1]; p++) {
+      const part = parts[rng.nextFloat() < 0.2 ? 1 : 0];
+      part.rows.push(u);
+      part.cols.push(all.indices[p]);
+    }
+  }
+  const [X, gt] = parts.map((p) => csrFromCoo(all.rows, all.cols, Int32Array.from(p.rows), Int32Array.from(p.cols)));
+  const model = new IALSRecommender(X, { n_components: k });
+  const kp = (k + 3) & ~3;
+  const U = new Float32Array(X.rows * kp);
+  const V = new Float32Array(X.cols * kp);
+  // item factors lean towards popular items, so the ranking is not pure noise
+  const pop = new Float64Array(X.cols);
+  for (let p = 0; p < X.indices.length; p++) pop[X.indices[p]]++;
+  for (let r = 0; r < X.rows; r++) for (let c = 0; c < k; c++) U[r * kp + c] = rng.nextNormal() + (c === 0 ? 3 : 0);
+  for (let r = 0; r < X.cols; r++) {
+    for (let c = 0; c < k; c++) V[r * kp + c] = rng.nextNormal() * 0.1 + (c === 0 ? Math.log1p(pop[r]) : 0);
+  }
+  model.setFactors(U, V);
+  const plain: Recommender = {
+    className: model.className,
+    nUsers: model.nUsers,
+    nItems: model.nItems,
+    trainMatrix: X,
+    fit: () => model.fit(),
+    scoreUsers: (users, scores) => model.scoreUsers(users, scores),
+    scoreHistory: (items) => model.scoreHistory(items),
+    learntConfig: () => ({}),
+    save: () => model.save(),
+  };
+  const w0 = performance.now();
+  await getPool(threads).warm();
+  out.poolStartS = (performance.now() - w0) / 1000;
+  const evaluator = new Evaluator(gt, { cutoff: 10, threads });
+  for (const [name, m] of [
+    ['eval', model],
+    ['evalScoreUsers', plain],
+  ] as const) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const res = await evaluator.evaluate(m);
+    const cpu = process.cpuUsage(c0);
+    out[`${name}S`] = (performance.now() - t0) / 1000;
+    out[`${name}CpuS`] = (cpu.user + cpu.system) / 1e6;
+    out[`${name}Ndcg`] = res.ndcg;
+    out.evalUsers = res.nUsersEvaluated;
+  }
 }
 
 main().catch((err) => {

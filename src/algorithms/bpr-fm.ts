@@ -30,7 +30,15 @@ import {
   scoreFactorVector,
 } from './factor-model.js';
 import { readChoice, readNumber } from './hyperparams.js';
-import type { FitOptions, IterativeRecommender, Params, RecommenderSpec, SavedModel, SearchSpace } from './types.js';
+import type {
+  FactorScoring,
+  FitOptions,
+  IterativeRecommender,
+  Params,
+  RecommenderSpec,
+  SavedModel,
+  SearchSpace,
+} from './types.js';
 
 const CLASS = 'BPRFMRecommender' as const;
 const FOLD_IN_EPOCHS = 30;
@@ -220,6 +228,11 @@ export class BPRFMRecommender implements IterativeRecommender {
   private params(): { P: Float32Array; Q: Float32Array; B: Float32Array } {
     if (!this.P || !this.Q || !this.B) throw new Error('BPRFMRecommender: call fit() before scoring');
     return { P: this.P, Q: this.Q, B: this.B };
+  }
+
+  factorScoring(): FactorScoring {
+    const { P, Q, B } = this.params();
+    return { userF: P, itemF: Q, kp: this.kp, itemBias: B };
   }
 
   scoreUsers(users: Int32Array, out: Float32Array): void {

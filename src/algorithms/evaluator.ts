@@ -3,14 +3,16 @@
  * (row `offset + e` of the model's matrix, ground truth row e of `groundTruth`): score all items,
  * mask the user's training items to −∞, rank (higher score first, ties → smaller index, masked
  * items last), and average hit / recall / nDCG / MAP / precision @k over users with a non-empty
- * ground truth. Users are scored in batches through `model.scoreUsers` on the calling thread
- * while the previous batch is masked, ranked (SIMD top-k kernel when loaded) and scored on the
- * worker pool, so scoring and ranking overlap.
+ * ground truth. Latent-factor models are scored, ranked and summed block by block on the worker
+ * pool (./factor-ranking.ts). Other models are scored in batches through `model.scoreUsers` on the
+ * calling thread while the previous batch is masked, ranked (SIMD top-k kernel when loaded) and
+ * scored on the worker pool, so scoring and ranking overlap.
  */
 import { TrainingError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
 import { getPool } from '../linalg/pool.js';
 import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
+import { factorRankingAvailable, factorRankingSums } from './factor-ranking.js';
 import { MetricSums } from './metrics.js';
 import { type RankingBatch, type RankingSums, rankBatchTask } from './ranking-task.js';
 import type { Recommender } from './types.js';
@@ -147,6 +149,17 @@ export class Evaluator {
     const batch = Math.max(1, Math.min(rows.length, this.batchSize ?? Math.max(1, Math.floor(BATCH_SCORES / nItems))));
     const parallel = this.threads > 1 && rows.length * nItems >= PARALLEL_MIN_SCORES;
     const pool = getPool(parallel ? this.threads : 1);
+    const factors = model.factorScoring?.();
+    if (factors && factorRankingAvailable()) {
+      const arrays = parallel ? shareMatrices(mask, gt) : plainMatrices(mask, gt);
+      try {
+        const users = Int32Array.from(rows, (e) => this.offset + e);
+        await factorRankingSums(factors, nItems, k, users, rows, arrays.views, pool, sums);
+      } finally {
+        arrays.release();
+      }
+      return sums;
+    }
     // Two score buffers: the calling thread scores batch b+1 while workers rank batch b.
     const buffers = [0, 1].map(() => ({
       scores: sharedF32(batch * nItems),

@@ -27,7 +27,15 @@ import {
 } from './factor-model.js';
 import { readChoice, readNumber } from './hyperparams.js';
 import { type IalsConfig, IalsTraining } from './ials-training.js';
-import type { FitOptions, IterativeRecommender, Params, RecommenderSpec, SavedModel, SearchSpace } from './types.js';
+import type {
+  FactorScoring,
+  FitOptions,
+  IterativeRecommender,
+  Params,
+  RecommenderSpec,
+  SavedModel,
+  SearchSpace,
+} from './types.js';
 
 const CLASS = 'IALSRecommender' as const;
 
@@ -151,6 +159,11 @@ export class IALSRecommender implements IterativeRecommender {
   private factors(): { U: Float32Array; V: Float32Array } {
     if (!this.U || !this.V) throw new Error('IALSRecommender: call fit() before scoring');
     return { U: this.U, V: this.V };
+  }
+
+  factorScoring(): FactorScoring {
+    const { U, V } = this.factors();
+    return { userF: U, itemF: V, kp: this.kp };
   }
 
   scoreUsers(users: Int32Array, out: Float32Array): void {

@@ -19,7 +19,15 @@ import {
   scoreFactorVector,
 } from './factor-model.js';
 import { readNumber } from './hyperparams.js';
-import type { FitOptions, Params, Recommender, RecommenderSpec, SavedModel, SearchSpace } from './types.js';
+import type {
+  FactorScoring,
+  FitOptions,
+  Params,
+  Recommender,
+  RecommenderSpec,
+  SavedModel,
+  SearchSpace,
+} from './types.js';
 
 const CLASS = 'TruncatedSVDRecommender' as const;
 const log = getLogger('recotem.algorithms.truncated_svd');
@@ -102,6 +110,11 @@ export class TruncatedSVDRecommender implements Recommender {
   private factors(): { userF: Float32Array; itemF: Float32Array } {
     if (!this.userF || !this.itemF) throw new Error('TruncatedSVDRecommender: call fit() before scoring');
     return { userF: this.userF, itemF: this.itemF };
+  }
+
+  factorScoring(): FactorScoring {
+    const { userF, itemF } = this.factors();
+    return { userF, itemF, kp: this.kp };
   }
 
   scoreUsers(users: Int32Array, out: Float32Array): void {

@@ -79,6 +79,19 @@ export interface Recommender {
    * Duplicate history items count once per occurrence.
    */
   explain?(history: Int32Array, item: number, k: number): ItemContribution[];
+  /**
+   * Latent-factor models: the factors behind `scoreUsers` (score = userF[u]·itemF[i] + itemBias[i]),
+   * so the evaluator can score and rank blocks of users on the worker pool in one pass.
+   */
+  factorScoring?(): FactorScoring;
+}
+
+/** Row-major factor matrices with row stride `kp` (a multiple of 4, padding zero). */
+export interface FactorScoring {
+  userF: Float32Array;
+  itemF: Float32Array;
+  kp: number;
+  itemBias?: Float32Array;
 }
 
 /** One history item's share of a candidate's score (see `Recommender.explain`). */

@@ -224,7 +224,7 @@ let runtime: WasmRuntime | null | undefined;
  * run baseline code several times slower, and a long kernel call is never switched over mid-run; the
  * module is small, so eager optimization costs a few milliseconds once.
  */
-function compileOptimized(bytes: Uint8Array): WebAssembly.Module {
+export function compileOptimized(bytes: Uint8Array): WebAssembly.Module {
   setFlagsFromString('--no-wasm-dynamic-tiering');
   try {
     return new WebAssembly.Module(bytes);
