@@ -6,6 +6,7 @@
  */
 import { isFatalRuntimeError } from '../../errors/index.js';
 import { SingleUserCoalescer } from './coalesce.js';
+import { costModel, DEFAULT_INLINE_BUDGET_NS } from './cost.js';
 import type { ServingModel } from './model.js';
 import { type ProfileJob, RankScratch, rankKnownUsers, rankProfileJob } from './rank.js';
 import type { TopK } from './topk.js';
@@ -26,16 +27,44 @@ export interface ScoringExecutor {
   close(): Promise<void>;
 }
 
+function runProfile(model: ServingModel, p: ProfileJob): ProfileResult {
+  try {
+    return rankProfileJob(model.recommender, model.seen, p);
+  } catch (err) {
+    if (isFatalRuntimeError(err)) throw err;
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 /** Run profile jobs one by one, keeping each failure to its own slot. */
 export function runProfiles(model: ServingModel, profiles: readonly ProfileJob[]): ProfileResult[] {
-  return profiles.map((p) => {
-    try {
-      return rankProfileJob(model.recommender, model.seen, p);
-    } catch (err) {
-      if (isFatalRuntimeError(err)) throw err;
-      return err instanceof Error ? err : new Error(String(err));
-    }
-  });
+  return profiles.map((p) => runProfile(model, p));
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Run work items on the event loop in slices of about `budgetNs` of estimated work, giving the
+ * loop a turn between slices so that health checks and cheap requests are answered meanwhile.
+ */
+async function inSlices<T>(
+  count: number,
+  cost: (i: number) => number,
+  budgetNs: number,
+  run: (start: number, end: number) => T[],
+) {
+  const out: T[] = [];
+  let start = 0;
+  while (start < count) {
+    let end = start;
+    let spent = 0;
+    // At least one item per slice; a single item is never cut.
+    while (end < count && (end === start || spent + cost(end) <= budgetNs)) spent += cost(end++);
+    if (start > 0) await nextTurn();
+    for (const r of run(start, end)) out.push(r);
+    start = end;
+  }
+  return out;
 }
 
 export class InlineExecutor implements ScoringExecutor {
@@ -52,13 +81,34 @@ export class InlineExecutor implements ScoringExecutor {
 
   detach(): void {}
 
+  constructor(private readonly sliceBudgetNs = DEFAULT_INLINE_BUDGET_NS) {}
+
   async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
     if (users.length === 1) return [await this.coalescer.rank(key, model, users[0], limits[0])];
-    return rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch);
+    const cost = costModel(model);
+    return inSlices(
+      users.length,
+      (i) => cost.knownUser(users[i]),
+      this.sliceBudgetNs,
+      (start, end) =>
+        rankKnownUsers(
+          model.recommender,
+          model.seen,
+          users.subarray(start, end),
+          limits.subarray(start, end),
+          this.scratch,
+        ),
+    );
   }
 
   async rankProfiles(_key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
-    return runProfiles(model, profiles);
+    const cost = costModel(model);
+    return inSlices(
+      profiles.length,
+      (i) => cost.profile(profiles[i]),
+      this.sliceBudgetNs,
+      (start, end) => runProfiles(model, profiles.slice(start, end)),
+    );
   }
 
   async close(): Promise<void> {}

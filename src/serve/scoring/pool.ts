@@ -9,6 +9,7 @@ import { ArtifactError, errorMessage } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
 import { SingleUserCoalescer } from './coalesce.js';
+import { costModel, DEFAULT_INLINE_BUDGET_NS, knownUsersCost, splitByCost } from './cost.js';
 import { type ProfileJob, type ProfileResult, runProfiles, type ScoringExecutor } from './executor.js';
 import { ModelLayoutError, type ServingModel } from './model.js';
 import { RankScratch, rankKnownUsers } from './rank.js';
@@ -20,14 +21,6 @@ const WORKER_ENTRY = siblingModule(import.meta.url, 'worker');
 
 /** Batches smaller than this stay on one thread (messaging would cost more than it saves). */
 const MIN_USERS_PER_SPLIT = 16;
-
-/**
- * A request that scores at most this many (user, item) pairs runs on the event loop: ranking one
- * user over a catalogue of tens of thousands of items costs less than a thread round trip, and
- * concurrent single-user requests are coalesced into one call anyway. Batches and very large
- * catalogues go to the threads, so a 256-user batch never stalls the event loop.
- */
-export const DEFAULT_INLINE_MAX_SCORES = 65_536;
 
 interface Pending {
   resolve: (r: WorkerResponse) => void;
@@ -66,9 +59,13 @@ export class ThreadPoolExecutor implements ScoringExecutor {
 
   private readonly scratch = new RankScratch();
 
+  /**
+   * @param inlineBudgetNs a call whose estimated work (./cost.ts) is at most this runs on the
+   * event loop, where it is cheaper than a thread round trip; 0 sends every call to the threads.
+   */
   constructor(
     readonly size: number,
-    private readonly inlineMaxScores = DEFAULT_INLINE_MAX_SCORES,
+    private readonly inlineBudgetNs = DEFAULT_INLINE_BUDGET_NS,
   ) {}
 
   /** Start the threads and give them every attached model (once). */
@@ -190,7 +187,10 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   );
 
   async rankKnownUsers(key: string, model: ServingModel, users: Int32Array, limits: Int32Array): Promise<TopK[]> {
-    const cheap = users.length * model.nItems <= this.inlineMaxScores;
+    const cheap =
+      users.length === 1
+        ? costModel(model).knownUser(users[0]) <= this.inlineBudgetNs
+        : knownUsersCost(model, users) <= this.inlineBudgetNs;
     if (users.length === 1) {
       if (cheap) return [await this.localCoalescer.rank(key, model, users[0], limits[0])];
       // Counted from the moment the request waits for its group, so a swap cannot release the
@@ -222,13 +222,29 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   }
 
   async rankProfiles(key: string, model: ServingModel, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
-    if (profiles.length * model.nItems <= this.inlineMaxScores) return runProfiles(model, profiles);
+    const cost = costModel(model);
+    const costs = profiles.map((p) => cost.profile(p));
+    const total = costs.reduce((a, b) => a + b, 0);
+    if (total <= this.inlineBudgetNs) return runProfiles(model, profiles);
     return this.track(key, async () => {
       await this.ready();
-      const reply = await this.send(this.leastBusy(), (id) => ({ type: 'profiles', id, key, profiles: [...profiles] }));
-      if (!reply.ok) throw revive(reply.error);
-      return (reply.profiles ?? []).map((p) => (p.ok ? p.top : revive(p.error)));
+      // Fold-ins can cost milliseconds each: spread the batch over the threads by estimated work.
+      const parts = Math.min(this.slots.length, profiles.length, Math.max(1, Math.floor(total / this.inlineBudgetNs)));
+      if (parts <= 1) return this.profilesOn(this.leastBusy(), key, profiles);
+      const jobs: Promise<ProfileResult[]>[] = [];
+      let start = 0;
+      splitByCost(costs, parts).forEach((end, s) => {
+        jobs.push(this.profilesOn(this.slots[s % this.slots.length], key, profiles.slice(start, end)));
+        start = end;
+      });
+      return (await Promise.all(jobs)).flat();
     });
+  }
+
+  private async profilesOn(slot: Slot, key: string, profiles: readonly ProfileJob[]): Promise<ProfileResult[]> {
+    const reply = await this.send(slot, (id) => ({ type: 'profiles', id, key, profiles: [...profiles] }));
+    if (!reply.ok) throw revive(reply.error);
+    return (reply.profiles ?? []).map((p) => (p.ok ? p.top : revive(p.error)));
   }
 
   async close(): Promise<void> {
