@@ -93,8 +93,13 @@ export function sendNotFound(reply: FastifyReply): FastifyReply {
   return reply.code(404).type('application/json').send({ detail: 'Not Found' });
 }
 
-export function sendMethodNotAllowed(reply: FastifyReply): FastifyReply {
-  return reply.code(405).type('application/json').send({ detail: 'Method Not Allowed' });
+/** 405 with the `Allow` header HTTP requires: the methods the path does serve. */
+export function sendMethodNotAllowed(reply: FastifyReply, allow: readonly string[]): FastifyReply {
+  return reply
+    .code(405)
+    .header('allow', allow.join(', '))
+    .type('application/json')
+    .send({ detail: 'Method Not Allowed' });
 }
 
 export function sendPlainText(reply: FastifyReply, status: number, text: string): FastifyReply {

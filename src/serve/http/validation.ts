@@ -33,6 +33,16 @@ const TYPE_BY_EXPECTED: Readonly<Record<string, [string, string]>> = {
   record: ['model_type', 'Input should be a valid dictionary or object'],
 };
 
+/** Unknown keys reported one by one; the rest are counted in one more item. */
+export const MAX_EXTRA_KEYS_LISTED = 10;
+/** Keys are attacker-chosen text: only plain field-like names are echoed in `loc`. */
+const ECHOABLE_KEY = /^[A-Za-z0-9_]{1,40}$/;
+export const HIDDEN_KEY = '<unknown key>';
+
+function shownKey(key: string): string {
+  return ECHOABLE_KEY.test(key) ? key : HIDDEN_KEY;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -66,12 +76,17 @@ function mapIssue(issue: Issue, input: unknown, prefix: Loc): ValidationItem[] {
         return [{ type: 'too_long', loc, msg: `List should have at most ${plural(max, 'item')} after validation` }];
       return [{ type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${max}` }];
     }
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
+    case 'unrecognized_keys': {
+      const items: ValidationItem[] = issue.keys.slice(0, MAX_EXTRA_KEYS_LISTED).map((key) => ({
         type: 'extra_forbidden',
-        loc: [...loc, key],
+        loc: [...loc, shownKey(key)],
         msg: 'Extra inputs are not permitted',
       }));
+      const more = issue.keys.length - items.length;
+      if (more > 0)
+        items.push({ type: 'extra_forbidden', loc, msg: `Extra inputs are not permitted: ${more} more not listed` });
+      return items;
+    }
     case 'invalid_format':
       return [
         {
@@ -119,6 +134,25 @@ export function elementErrorMessage(items: readonly ValidationItem[]): string {
   if (!first) return 'validation failed';
   const path = first.loc.join('.');
   return path === '' ? first.msg : `${path}: ${first.msg}`;
+}
+
+/**
+ * Names that JavaScript objects treat specially. A filter keyed by one of them would be dropped by
+ * the schema (`__proto__`) or look up inherited members, so it is refused naming the field.
+ */
+const RESERVED_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function reservedFilterFieldItems(body: unknown, prefix: Loc): ValidationItem[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, 'filter')) return [];
+  const filter = (body as { filter?: unknown }).filter;
+  if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) return [];
+  return Object.keys(filter)
+    .filter((key) => RESERVED_FIELD_NAMES.has(key))
+    .map((key) => ({
+      type: 'value_error',
+      loc: [...prefix, 'filter', key],
+      msg: `field '${key}' is not filterable (a reserved name)`,
+    }));
 }
 
 /** Thrown inside the request pipeline; the error handler renders the 422 envelope. */

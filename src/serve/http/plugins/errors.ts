@@ -17,6 +17,7 @@ import {
   sendNotFound,
   sendValidationError,
 } from '../errors.js';
+import { jsonKeyCountExceeds, MAX_BODY_KEYS } from '../json-keys.js';
 import { RequestValidationError } from '../validation.js';
 import { globalPlugin } from './global.js';
 import { recordVerbOutcome, statusForCode } from './verb-metrics.js';
@@ -72,6 +73,16 @@ export const errorsPlugin = globalPlugin<ErrorsPluginOptions>('recotem-errors', 
     (req, body, next) => {
       // Unknown paths and wrong methods answer 404/405 whatever the body holds.
       if (req.is404) return next(null, undefined);
+      if (jsonKeyCountExceeds(body as string)) {
+        return next(
+          bodyDecodeError(
+            'extra_forbidden',
+            `Request body has more than ${MAX_BODY_KEYS} object keys; refused before parsing`,
+            ['body'],
+          ),
+          undefined,
+        );
+      }
       try {
         next(null, JSON.parse(body as string));
       } catch (err) {
@@ -84,7 +95,7 @@ export const errorsPlugin = globalPlugin<ErrorsPluginOptions>('recotem-errors', 
 
   app.setNotFoundHandler((request, reply) => {
     const methods = opts.methodsForPath(pathOf(request));
-    if (methods !== null && !methods.includes(request.method)) return sendMethodNotAllowed(reply);
+    if (methods !== null && !methods.includes(request.method)) return sendMethodNotAllowed(reply, methods);
     return sendNotFound(reply);
   });
 

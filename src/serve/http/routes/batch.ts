@@ -31,7 +31,7 @@ import {
   RecommendRequest,
   type Verb,
 } from '../schemas.js';
-import { elementErrorMessage, toValidationItems } from '../validation.js';
+import { elementErrorMessage, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
 
 const log = getLogger('recotem.serve.http');
@@ -79,9 +79,10 @@ class BatchCollector {
       this.fail(index, 'VALIDATION_ERROR', 'request must be an object');
       return null;
     }
-    const parsed = schema.safeParse(element);
-    if (!parsed.success) {
-      const items = toValidationItems(parsed.error, element, []);
+    const reserved = reservedFilterFieldItems(element, []);
+    const parsed = reserved.length > 0 ? null : schema.safeParse(element);
+    if (parsed === null || !parsed.success) {
+      const items = parsed === null ? reserved : toValidationItems(parsed.error, element, []);
       log.warn('batch_element_validation_failed', { idx: index, errors: items.slice(0, 10) });
       this.fail(index, 'VALIDATION_ERROR', elementErrorMessage(items));
       return null;

@@ -35,7 +35,7 @@ import {
   VERBS,
   type Verb,
 } from '../schemas.js';
-import { RequestValidationError, toValidationItems } from '../validation.js';
+import { RequestValidationError, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { handleBatchRecommend, handleBatchRecommendRelated } from './batch.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
 
@@ -206,7 +206,7 @@ export const verbRoutes: FastifyPluginCallback<VerbRoutesOptions> = (app: Fastif
     const colon = segment.lastIndexOf(':');
     const verb = colon > 0 ? segment.slice(colon + 1) : '';
     // `POST /v1/recipes/{name}` or an unknown verb: the GET detail route owns the path → 405.
-    if (!VERB_SET.has(verb)) return void sendMethodNotAllowed(reply);
+    if (!VERB_SET.has(verb)) return void sendMethodNotAllowed(reply, ['GET', 'HEAD']);
     const name = segment.slice(0, colon);
     request.verbCall = {
       name,
@@ -223,6 +223,8 @@ export const verbRoutes: FastifyPluginCallback<VerbRoutesOptions> = (app: Fastif
   app.addHook('preValidation', (request, _reply, next) => {
     const call = request.verbCall!;
     if (!call.nameValid) return next(new RequestValidationError([{ ...NAME_ERROR, loc: [...NAME_ERROR.loc] }]));
+    const reserved = reservedFilterFieldItems(request.body, ['body']);
+    if (reserved.length > 0) return next(new RequestValidationError(reserved));
     const parsed = BODY_SCHEMAS[call.verb].safeParse(request.body);
     if (!parsed.success)
       return next(new RequestValidationError(toValidationItems(parsed.error, request.body, ['body'])));
