@@ -25,7 +25,9 @@ beforeAll(async () => {
   ]);
   t = await makeApp({
     settings: { apiKeys: keyEntries(['k1', API_KEY]) },
-    entries: [{ ...entry, metadataIndex: metadata, filterIndex: buildFilterIndex(entry.model!.itemIds, metadata, ['genre']) }],
+    entries: [
+      { ...entry, metadataIndex: metadata, filterIndex: buildFilterIndex(entry.model!.itemIds, metadata, ['genre']) },
+    ],
   });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -137,7 +139,11 @@ describe('filters keyed by special JavaScript names', () => {
     const r = await post('recommend', body);
     expect(r.status).toBe(422);
     expect(((await r.json()) as Body422).errors).toEqual([
-      { type: 'value_error', loc: ['body', 'filter', field], msg: `field '${field}' is not filterable (a reserved name)` },
+      {
+        type: 'value_error',
+        loc: ['body', 'filter', field],
+        msg: `field '${field}' is not filterable (a reserved name)`,
+      },
     ]);
     const related = await post('recommend-related', `{"seed_items":["i1"],"filter":{"${field}":{"eq":"x"}}}`);
     expect(related.status).toBe(422);
