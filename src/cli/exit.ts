@@ -16,6 +16,7 @@ export const FailurePrefix = {
   PROBE: 'DataSource probe failed',
   SCHEMA: 'Schema generation failed',
   INSPECT: 'Inspect failed',
+  EXPORT: 'Export failed',
 } as const;
 
 /**

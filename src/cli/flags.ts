@@ -33,3 +33,20 @@ export interface KeygenFlags {
   kid?: string;
   type: string;
 }
+
+export interface ExportFlags {
+  to: string;
+  limit: number;
+  users?: string;
+  itemsRelated?: boolean;
+  filter?: string;
+  excludeSeen?: boolean;
+  includeSeen?: boolean;
+  /** Every `--metadata-field` occurrence (each may be a comma-separated list). */
+  metadataField?: string[];
+  table?: string;
+  format?: string;
+  threads?: number;
+  devAllowUnsigned?: boolean;
+  envVar?: string[];
+}

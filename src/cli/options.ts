@@ -78,3 +78,9 @@ export interface KeygenCommandOptions {
   kid?: string;
   type: KeygenType;
 }
+
+/** `recotem export` after its checks: flags parsed, key ring resolved, recipe loaded. */
+export interface ExportCommandOptions {
+  /** What the export's body needs (see src/export). */
+  request: import('../export/index.js').ExportRequest;
+}

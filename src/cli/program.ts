@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { ConfigError } from '../errors/index.js';
+import { runExportCommand } from './commands/export.js';
 import { runInspectCommand } from './commands/inspect.js';
 import { parseKeygenFlags, runKeygen } from './commands/keygen.js';
 import { runSchema } from './commands/schema.js';
@@ -11,10 +12,16 @@ import { runServeCommand } from './commands/serve.js';
 import { runTrainCommand } from './commands/train.js';
 import { runValidate } from './commands/validate.js';
 import { FailurePrefix, runReporting } from './exit.js';
-import type { InspectFlags, KeygenFlags, ServeFlags, TrainFlags } from './flags.js';
+import type { ExportFlags, InspectFlags, KeygenFlags, ServeFlags, TrainFlags } from './flags.js';
 import type { CliIo } from './io.js';
-import type { InspectCommandOptions, ServeCommandOptions, TrainCommandOptions } from './options.js';
+import type {
+  ExportCommandOptions,
+  InspectCommandOptions,
+  ServeCommandOptions,
+  TrainCommandOptions,
+} from './options.js';
 import { collect, existingDirectory, existingPath, floatValue, intValue } from './parsers.js';
+import { prepareExport } from './prepare/export.js';
 import { prepareInspect } from './prepare/inspect.js';
 import { prepareServe } from './prepare/serve.js';
 import { prepareTrain } from './prepare/train.js';
@@ -24,12 +31,14 @@ export interface CommandBodies {
   train(opts: TrainCommandOptions, io: CliIo): Promise<number>;
   serve(opts: ServeCommandOptions, io: CliIo): Promise<number>;
   inspect(opts: InspectCommandOptions, io: CliIo): Promise<number>;
+  export(opts: ExportCommandOptions, io: CliIo): Promise<number>;
 }
 
 export const defaultBodies: CommandBodies = {
   train: runTrainCommand,
   serve: runServeCommand,
   inspect: runInspectCommand,
+  export: runExportCommand,
 };
 
 const COMPANION_HELP = 'mandatory companion of --dev-allow-unsigned';
@@ -122,6 +131,46 @@ export function buildProgram(io: CliIo, bodies: CommandBodies, setExitCode: (cod
       if (typeof prepared === 'number') return setExitCode(prepared);
       const prefix = (err: unknown) => (err instanceof ConfigError ? FailurePrefix.CONFIG : FailurePrefix.INSPECT);
       setExitCode(await runReporting(io, prefix, () => bodies.inspect(prepared, io)));
+    });
+
+  program
+    .command('export')
+    .description(
+      "Write every user's recommendations (or every item's related items) to a file or a database table, atomically.",
+    )
+    .argument(
+      '<ARTIFACT_OR_RECIPE>',
+      'recipe YAML (its output.path artifact, metadata and serving rules) or artifact path/URI',
+    )
+    .requiredOption(
+      '--to <DEST>',
+      'file or object-store URI ending in .csv, .csv.gz or .parquet; postgresql://, mysql://, mariadb:// or sqlite:/// URL; or env:NAME',
+    )
+    .option('--limit <n>', 'items per user (1-1000)', intValue, 10)
+    .option('--users <FILE>', 'only the ids listed in FILE, one per line (item ids with --items-related)', existingPath)
+    .option('--items-related', 'write the related items of every item instead of user recommendations')
+    .option('--filter <JSON>', 'item-metadata conditions, as in the API (fields declared in item_metadata.filterable)')
+    .option('--exclude-seen', "leave out each user's training items (default)")
+    .option('--include-seen', "allow each user's training items")
+    .option('--metadata-field <FIELD>', 'add an item metadata column; repeatable or comma-separated', collect)
+    .option('--table <NAME>', 'table for database destinations (default: recommendations, or related_items)')
+    .option('--format <FORMAT>', 'csv, csv.gz or parquet (default: from the file suffix)')
+    .option('--threads <n>', 'scoring threads (default: one per core, at most 8)', intValue)
+    .option(
+      '--dev-allow-unsigned',
+      'verify with the development key when RECOTEM_SIGNING_KEYS is unset (needs RECOTEM_ENV=development)',
+    )
+    .option(
+      '--env-var <KEY=VALUE>',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the recipe's own ${...} syntax, shown literally
+      'value for ${KEY} expansion in the recipe; repeatable',
+      collect,
+    )
+    .action(async (input: string, flags: ExportFlags) => {
+      const prepared = await prepareExport(input, flags, io);
+      if (typeof prepared === 'number') return setExitCode(prepared);
+      const prefix = (err: unknown) => (err instanceof ConfigError ? FailurePrefix.CONFIG : FailurePrefix.EXPORT);
+      setExitCode(await runReporting(io, prefix, () => bodies.export(prepared, io)));
     });
 
   program

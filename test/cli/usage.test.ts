@@ -19,11 +19,11 @@ afterAll(() => dir.remove());
 afterEach(() => resetLoggingForTests());
 
 describe('command surface', () => {
-  it('--help lists the six commands, no help command and no --version', async () => {
+  it('--help lists the seven commands, no help command and no --version', async () => {
     const r = await runInProcess(['--help']);
     expect(r.code).toBe(0);
     const text = r.stdout.join('\n');
-    for (const cmd of ['train', 'serve', 'inspect', 'validate', 'schema', 'keygen']) {
+    for (const cmd of ['train', 'serve', 'inspect', 'export', 'validate', 'schema', 'keygen']) {
       expect(text).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     }
     expect(text).not.toMatch(/^ {2}help\b/m);
@@ -32,7 +32,7 @@ describe('command surface', () => {
   });
 
   it('each command has help, exit 0', async () => {
-    for (const cmd of ['train', 'serve', 'inspect', 'validate', 'schema', 'keygen']) {
+    for (const cmd of ['train', 'serve', 'inspect', 'export', 'validate', 'schema', 'keygen']) {
       const r = await runInProcess([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout.join('\n')).toContain(`Usage: recotem ${cmd}`);
