@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetLoggingForTests } from '../../src/log/index.js';
-import { TEST_SIGNING_KEYS } from '../helpers/artifacts.js';
 import { type Fixture, writeFixture } from '../export/helpers.js';
+import { TEST_SIGNING_KEYS } from '../helpers/artifacts.js';
 import { runInProcess, tempDir } from './helpers.js';
 
 const dir = tempDir('recotem-cli-export-');
@@ -78,7 +78,10 @@ describe('recotem export', () => {
     const noFormat = await runInProcess(['export', fx.recipePath, '--to', join(dir.path, 'x.txt')], env);
     expect(noFormat.code).toBe(8);
     expect(noFormat.stderr.join('\n')).toMatch(/\.csv, \.csv\.gz or \.parquet/);
-    const undeclared = await runInProcess(['export', fx.recipePath, '--to', to, '--filter', '{"colour":{"eq":"x"}}'], env);
+    const undeclared = await runInProcess(
+      ['export', fx.recipePath, '--to', to, '--filter', '{"colour":{"eq":"x"}}'],
+      env,
+    );
     expect(undeclared.code).toBe(8);
     expect(undeclared.stderr.join('\n')).toMatch(/colour/);
   });

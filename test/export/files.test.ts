@@ -43,7 +43,8 @@ afterAll(async () => {
 describe('export to files', () => {
   it('CSV holds exactly the API lists for every user, with model version and one generation time', async () => {
     const to = join(fx.dir, 'all.csv');
-    const summary = await runExport(await exportRequest(fx, { to }));
+    // Two scoring threads, chunks of 8 users: results arrive from both threads and stay in order.
+    const summary = await runExport(await exportRequest(fx, { to, threads: 2 }));
     const { header, rows, raw } = csvRows(await readFile(to, 'utf8'));
     expect(header).toEqual(['user_id', 'rank', 'item_id', 'score', 'model_version', 'generated_at']);
     const expected = await apiRows(app, fx.userIds, { limit: 5 });

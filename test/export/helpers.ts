@@ -87,7 +87,7 @@ export async function exportRequest(fx: Fixture, over: Partial<ExportRequest>): 
     filter: null,
     excludeSeen: true,
     metadataFields: [],
-    threads: 2,
+    threads: 1,
     interactive: false,
     env: {},
     chunkRows: 40,

@@ -1,7 +1,8 @@
 /**
- * MySQL and MariaDB export: rows are inserted into a staging table in multi-row statements;
- * `commit` swaps it in with one `RENAME TABLE` (atomic in both servers: readers see the old table
- * or the new one), then drops the retired table.
+ * MySQL and MariaDB export: rows are inserted into a staging table in multi-row statements
+ * (scores as DOUBLE: a FLOAT column reads back with six significant digits only); `commit` swaps
+ * it in with one `RENAME TABLE` (atomic in both servers: readers see the old table or the new
+ * one), then drops the retired table.
  */
 import type { Connection } from 'mysql2/promise';
 import type { ParsedDsn } from '../../data/sql/dsn.js';
@@ -49,7 +50,7 @@ export class MysqlSink implements ExportSink {
     }
     const cols = columnNames(layout).map(quoteBacktick);
     const id = `VARCHAR(${MAX_ID_CHARS}) NOT NULL`;
-    const types = [id, 'INT NOT NULL', id, 'FLOAT NOT NULL', 'VARCHAR(80) NOT NULL', 'DATETIME(3) NOT NULL'];
+    const types = [id, 'INT NOT NULL', id, 'DOUBLE NOT NULL', 'VARCHAR(80) NOT NULL', 'DATETIME(3) NOT NULL'];
     const defs = cols.map((c, i) => `${c} ${types[i] ?? 'TEXT NULL'}`);
     const table = qualified(this.staging, quoteBacktick);
     this.insertSql = `INSERT INTO ${table} (${cols.join(', ')}) VALUES ?`;
