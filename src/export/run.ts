@@ -4,7 +4,7 @@
  * Scoring runs in one thread per core while the event loop writes the previous chunk, with a
  * bounded number of chunks in flight, so memory does not grow with the number of users.
  */
-import { ConfigError, isFatalRuntimeError } from '../errors/index.js';
+import { ConfigError } from '../errors/index.js';
 import { defaultThreads } from '../linalg/pool.js';
 import { popularTop } from '../serve/http/personalize.js';
 import type { LoadedEntry } from '../serve/http/routes/common.js';
@@ -108,12 +108,6 @@ function chunkSize(total: number, limit: number, threads: number, chunkRows: num
   return Math.max(1, Math.min(byRows, spread));
 }
 
-function translate(err: unknown, req: ExportRequest, algorithm: string): unknown {
-  if (err instanceof Error && err.name === 'FoldInUnsupportedError' && req.related) {
-    return new ConfigError(`--items-related: the ${algorithm} model cannot rank related items`);
-  }
-  return err;
-}
 
 export async function runExport(req: ExportRequest): Promise<ExportSummary> {
   const started = Date.now();
@@ -165,7 +159,6 @@ export async function runExport(req: ExportRequest): Promise<ExportSummary> {
   let keysWritten = 0;
   const total = rows.length + (popular === null ? 0 : unknown.length);
   let scorer: ExportScorer | null = null;
-  let opened = false;
   const checkSignal = () => {
     if (req.signal?.aborted) throw new ExportInterrupted();
   };
@@ -176,7 +169,6 @@ export async function runExport(req: ExportRequest): Promise<ExportSummary> {
   };
   try {
     await sink.open(layout);
-    opened = true;
     progress.start(total);
     scorer = new ExportScorer(model, req.related, options, threads);
     const size = chunkSize(rows.length, req.limit, scorer.threads, req.chunkRows ?? DEFAULT_CHUNK_ROWS);
@@ -216,11 +208,9 @@ export async function runExport(req: ExportRequest): Promise<ExportSummary> {
     checkSignal();
     await sink.commit();
   } catch (err) {
-    // Rejections of chunks still in flight are moot once the export fails.
-    if (opened) await sink.abort();
-    else await sink.abort().catch(() => {});
-    if (isFatalRuntimeError(err)) throw err;
-    throw translate(err, req, model.algorithm);
+    // Staged rows (file or table) go; the previous export stays.
+    await sink.abort().catch(() => {});
+    throw err;
   } finally {
     progress.stop();
     await scorer?.close();

@@ -76,9 +76,9 @@ describe('command-line flags in the docs', () => {
   const flags = programFlags();
   const allFlags = new Set([...flags.values()].flatMap((s) => [...s]));
 
-  it('knows the six commands', () => {
+  it('knows the seven commands', () => {
     expect([...flags.keys()].filter(Boolean).sort()).toEqual(
-      ['inspect', 'keygen', 'schema', 'serve', 'train', 'validate'].sort(),
+      ['export', 'inspect', 'keygen', 'schema', 'serve', 'train', 'validate'].sort(),
     );
   });
 
