@@ -16,6 +16,8 @@ export const SECTION_INTROS: Readonly<Record<string, string>> = {
   'output.promotion_gate':
     'Conditions a new model must meet before it replaces the published one. The first gated run draws a frozen holdout (a seeded sample of users and some of their interactions) that is removed from training and stored in the artifact; every later run scores the new model, the published one and TopPop on those same unseen interactions and refuses to publish (exit 9, event `promotion_refused`) when the new model is worse by more than `max_regression`.',
   serving: 'How `recotem serve` answers requests for this recipe.',
+  events:
+    'Real-time events sent to `POST /v1/recipes/{name}:events`: where they are stored, how long they are kept, and whether `:recommend` and the next `recotem train` use them. Absent: the endpoint answers 404 `EVENTS_NOT_ENABLED` and nothing else changes.',
 };
 
 export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -27,6 +29,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   training: 'Search settings.',
   output: 'Artifact location.',
   serving: 'Serving behaviour.',
+  events: 'Real-time events; absent means the recipe takes none.',
 
   'schema.user_column': 'Column holding user ids (read as strings).',
   'schema.item_column': 'Column holding item ids (read as strings).',
@@ -87,6 +90,17 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
     '`error`: `:recommend` answers 404 `UNKNOWN_USER` for users not seen in training; `popular`: answer with the most popular items instead.',
   'serving.max_history':
     'Most `seed_items` a `:recommend-related` request, and most `history` items a `:recommend` request, may carry (seeds are capped at 100 in any case).',
+
+  'events.store':
+    'Where events are kept. Absent: the SQLite file `<output dir>/<name>.events.db` next to the artifact (WAL mode, synchronous commits). `postgresql://host[:port]/database` shares one store between serving replicas; credentials come from `PGUSER`/`PGPASSWORD`, `PGPASSFILE` or `~/.pgpass` and may not appear in the URL. A plain path or `sqlite:///path` names another SQLite file. Required when `output.path` is an object-store URI.',
+  'events.retention_days':
+    'Events whose event time is older than this many days are deleted by the server in the background (and not read by training).',
+  'events.realtime':
+    "`:recommend` and `:batch-recommend` fold the user's events received after the served model was trained into their history (at most `serving.max_history` items, newest first): a known user's recommendations change at once, an unknown user with events gets personal recommendations, and items they acted on are not recommended.",
+  'events.include_in_training':
+    '`recotem train` adds the stored events within retention to the source rows before cleansing; the report and `train_done` give the count as `n_event_rows`.',
+  'events.event_types':
+    'Accepted `event_type` values and their weights (how strongly an event of that type counts when folded in; 0 = stored but ignored). An event with another type gets an element error `unknown_event_type`; an event without a type weighs 1. Absent: any type, weight 1.',
 
   'source.csv.type': 'Selects the CSV source.',
   'source.csv.path':

@@ -54,8 +54,10 @@ export function canonicalJson(value: unknown): string {
 
 /** Lower-case hex sha256 of the canonical rendering (the columns section keyed `schema_` as in the original). */
 export function recipeHash(recipe: Recipe): string {
-  const { schema, ...rest } = recipe;
+  const { schema, events, ...rest } = recipe;
+  // A recipe without events hashes as it did before the section existed.
+  const withEvents = events === null || events === undefined ? rest : { ...rest, events };
   return createHash('sha256')
-    .update(canonicalJson({ ...rest, schema_: schema }))
+    .update(canonicalJson({ ...withEvents, schema_: schema }))
     .digest('hex');
 }

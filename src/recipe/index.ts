@@ -30,6 +30,7 @@ export {
   loadRecipesDirectoryLenient,
 } from './directory.js';
 export { isBlacklistedEnvName } from './env.js';
+export { type EventStoreLocation, eventStoreProblem, resolveEventStore } from './events-store.js';
 export { canonicalJson, recipeHash } from './hash.js';
 export { type RecipeIssue, toRecipeIssues } from './issues.js';
 export { recipeJsonSchema, sourceConfigDefName } from './json-schema.js';
@@ -50,6 +51,7 @@ export type {
   Recipe,
   RecipeCleansing,
   RecipeColumns,
+  RecipeEvents,
   RecipeItemMetadata,
   RecipeOutput,
   RecipePromotionGate,

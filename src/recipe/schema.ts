@@ -19,6 +19,7 @@ import {
   laxInt,
   patternString,
 } from './coerce.js';
+import { eventStoreProblem } from './events-store.js';
 import { pyList } from './text.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -160,6 +161,18 @@ export const servingSchema = z
   })
   .prefault({});
 
+const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const eventTypesSchema = z.record(z.string().regex(EVENT_TYPE_PATTERN), z.number().min(0).max(1000));
+
+/** Real-time events: where they are stored, how long they are kept, and who reads them. */
+export const eventsSchema = z.strictObject({
+  store: z.string().nullable().default(null),
+  retention_days: laxInt({ min: 1, max: 3650 }).default(30),
+  realtime: laxBool().default(true),
+  include_in_training: laxBool().default(false),
+  event_types: eventTypesSchema.nullable().default(null),
+});
+
 /** The whole document with `source` validated by `sourceSchema`. */
 export function buildRecipeSchema<S extends z.ZodType>(sourceSchema: S) {
   return z
@@ -172,6 +185,7 @@ export function buildRecipeSchema<S extends z.ZodType>(sourceSchema: S) {
       training: trainingSchema,
       output: outputSchema,
       serving: servingSchema,
+      events: eventsSchema.nullable().default(null),
     })
     .superRefine((recipe, ctx) => {
       const scheme = recipe.training.split.scheme;
@@ -181,6 +195,10 @@ export function buildRecipeSchema<S extends z.ZodType>(sourceSchema: S) {
           path: ['training', 'split', 'scheme'],
           message: `training.split.scheme='${scheme}' requires schema.time_column to be set.`,
         });
+      }
+      if (recipe.events !== null) {
+        const problem = eventStoreProblem(recipe.events.store, recipe.output.path);
+        if (problem !== null) ctx.addIssue({ code: 'custom', path: ['events', 'store'], message: problem });
       }
     });
 }

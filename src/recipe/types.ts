@@ -105,6 +105,19 @@ export interface RecipeServing {
   readonly max_history: number;
 }
 
+export interface RecipeEvents {
+  /** null: the embedded SQLite file `<output dir>/<name>.events.db`; else a file path or `postgresql://host/db`. */
+  readonly store: string | null;
+  /** Events older than this many days are deleted by the server. */
+  readonly retention_days: number;
+  /** Fold a user's events received after the model was trained into `:recommend`. */
+  readonly realtime: boolean;
+  /** `recotem train` adds the stored events (within retention) to the source rows. */
+  readonly include_in_training: boolean;
+  /** Accepted event types and their weights; null: any type, weight 1. */
+  readonly event_types: Readonly<Record<string, number>> | null;
+}
+
 /** A loaded, validated, deeply frozen recipe. */
 export interface Recipe<S extends SourceConfig = SourceConfig> {
   readonly name: string;
@@ -115,4 +128,6 @@ export interface Recipe<S extends SourceConfig = SourceConfig> {
   readonly training: RecipeTraining;
   readonly output: RecipeOutput;
   readonly serving: RecipeServing;
+  /** Null when the recipe takes no events. */
+  readonly events: RecipeEvents | null;
 }

@@ -18,7 +18,7 @@ describe('recipeJsonSchema (cli.md §6)', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     const properties = schema.properties as Record<string, Record<string, unknown>>;
     expect(Object.keys(properties).sort()).toEqual(
-      ['cleansing', 'item_metadata', 'name', 'output', 'schema', 'serving', 'source', 'training'].sort(),
+      ['cleansing', 'events', 'item_metadata', 'name', 'output', 'schema', 'serving', 'source', 'training'].sort(),
     );
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'source', 'schema', 'training', 'output']));
     expect(properties.source.discriminator).toMatchObject({ propertyName: 'type' });

@@ -1,0 +1,9 @@
+export { GroupCommitter } from './group-commit.js';
+export { describeEventStore, openEventStore } from './open.js';
+export {
+  type EventStore,
+  EventStoreUnavailableError,
+  type NewEvent,
+  type RecentEvent,
+  type TrainingEvent,
+} from './types.js';
