@@ -26,12 +26,16 @@ describe('canonical JSON (training.md §14)', () => {
 describe('recipeHash', () => {
   it('is the sha256 of the canonical rendering with the columns keyed schema_', async () => {
     const recipe = await load(toYaml(baseRecipe()));
-    const { schema, ...rest } = recipe;
+    // A recipe without events leaves the section out, so older recipes keep their hash.
+    const { schema, events, ...rest } = recipe;
+    expect(events).toBeNull();
     const expected = createHash('sha256')
       .update(canonicalJson({ ...rest, schema_: schema }))
       .digest('hex');
     expect(recipeHash(recipe)).toBe(expected);
     expect(recipeHash(recipe)).toMatch(/^[0-9a-f]{64}$/);
+    const withEvents = await load(toYaml({ ...baseRecipe(), events: {} }));
+    expect(recipeHash(withEvents)).not.toBe(expected);
   });
 
   it('depends on configuration only: key order, defaults spelled out and env values', async () => {
