@@ -1,35 +1,27 @@
 /**
- * OpenAPI document and docs page, registered only in development environments (serving-api.md
- * §1.2). GET routes contribute their own zod response schemas; the four verbs share one router
- * entry, so their operations are added here from the same zod request/response schemas.
+ * OpenAPI document and docs page, registered only in development environments. GET routes
+ * contribute their own zod response schemas; the four verbs share one router entry, so their
+ * operations are added here. Every schema is a component (each zod schema with an id becomes
+ * one), and operations point at `#/components/schemas/…`, so the document is valid OpenAPI 3 and
+ * client generators resolve it.
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import {
-  BatchRecommendRelatedRequest,
-  BatchRecommendRequest,
-  BatchResponse,
-  ErrorResponse,
-  RecommendRelatedRequest,
-  RecommendRequest,
-  RecommendResponse,
-  ValidationErrorResponse,
-  type Verb,
-} from '../schemas.js';
+import type { Verb } from '../schemas.js';
 
 type JsonObject = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as JsonObject;
+/** A component schema; request bodies use the input form (defaults make fields optional). */
+function ref(id: string, io: 'input' | 'output'): JsonObject {
+  return { $ref: `#/components/schemas/${id}${io === 'input' ? 'Input' : ''}` };
 }
 
 function content(schema: JsonObject): JsonObject {
   return { 'application/json': { schema } };
 }
 
-function verbOperation(verb: Verb, request: z.ZodType, response: z.ZodType, statuses: number[]): JsonObject {
+function verbOperation(verb: Verb, request: string, response: string, statuses: number[]): JsonObject {
   const responses: JsonObject = {
     200: {
       description: 'Ranked items',
@@ -38,13 +30,13 @@ function verbOperation(verb: Verb, request: z.ZodType, response: z.ZodType, stat
         'X-Recotem-Model-Version': { schema: { type: 'string' } },
         ...(verb.startsWith('batch') ? {} : { 'X-Recotem-Items-Degraded': { schema: { type: 'integer' } } }),
       },
-      content: content(jsonSchema(response, 'output')),
+      content: content(ref(response, 'output')),
     },
   };
   for (const status of statuses) {
     responses[status] = {
       description: status === 422 ? 'Validation error' : 'Error',
-      content: content(jsonSchema(status === 422 ? ValidationErrorResponse : ErrorResponse, 'output')),
+      content: content(ref(status === 422 ? 'ValidationErrorResponse' : 'ErrorResponse', 'output')),
     };
   }
   return {
@@ -54,9 +46,24 @@ function verbOperation(verb: Verb, request: z.ZodType, response: z.ZodType, stat
       { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
     ],
     security: [{ apiKey: [] }],
-    requestBody: { required: true, content: content(jsonSchema(request, 'input')) },
+    requestBody: { required: true, content: content(ref(request, 'input')) },
     responses,
   };
+}
+
+/**
+ * OpenAPI 3.0 applies `enum` to null as well: a nullable enum must list null, or validators
+ * reject the null the server sends (e.g. `metric` of a recipe trained without one).
+ */
+function nullableEnums(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) nullableEnums(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as JsonObject;
+  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+  for (const value of Object.values(schema)) nullableEnums(value);
 }
 
 function addVerbPaths(document: JsonObject): JsonObject {
@@ -64,18 +71,20 @@ function addVerbPaths(document: JsonObject): JsonObject {
   const batch = [401, 404, 422, 503];
   const paths = (document.paths ?? {}) as JsonObject;
   paths['/v1/recipes/{name}:recommend'] = {
-    post: verbOperation('recommend', RecommendRequest, RecommendResponse, single),
+    post: verbOperation('recommend', 'RecommendRequest', 'RecommendResponse', single),
   };
   paths['/v1/recipes/{name}:recommend-related'] = {
-    post: verbOperation('recommend-related', RecommendRelatedRequest, RecommendResponse, single),
+    post: verbOperation('recommend-related', 'RecommendRelatedRequest', 'RecommendResponse', single),
   };
   paths['/v1/recipes/{name}:batch-recommend'] = {
-    post: verbOperation('batch-recommend', BatchRecommendRequest, BatchResponse, batch),
+    post: verbOperation('batch-recommend', 'BatchRecommendRequest', 'BatchResponse', batch),
   };
   paths['/v1/recipes/{name}:batch-recommend-related'] = {
-    post: verbOperation('batch-recommend-related', BatchRecommendRelatedRequest, BatchResponse, batch),
+    post: verbOperation('batch-recommend-related', 'BatchRecommendRelatedRequest', 'BatchResponse', batch),
   };
-  return { ...document, paths };
+  const out = { ...document, paths };
+  nullableEnums(out);
+  return out;
 }
 
 const DOCS_PAGE = `<!doctype html>

@@ -9,7 +9,19 @@ import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
 import { recipeNotFound, recipeUnavailable } from '../errors.js';
 import { installAuth } from '../plugins/auth.js';
-import { HealthDetailsResponse, RECIPE_NAME_PATTERN, RecipeDetail, RecipeList, VERBS } from '../schemas.js';
+import {
+  ErrorResponse,
+  HealthDetailsResponse,
+  RECIPE_NAME_PATTERN,
+  RecipeDetail,
+  RecipeList,
+  ValidationErrorResponse,
+  VERBS,
+} from '../schemas.js';
+
+/** Documents that a route needs the `X-API-Key` header (the scheme is declared with the document). */
+const API_KEY_SECURITY = [{ apiKey: [] }];
+
 import { RequestValidationError } from '../validation.js';
 import { healthDetails } from './health.js';
 
@@ -113,7 +125,14 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
 
   app.get(
     '/v1/recipes',
-    { schema: { summary: 'List loaded recipes', tags: ['recipes'], response: { 200: RecipeList } } },
+    {
+      schema: {
+        summary: 'List loaded recipes',
+        tags: ['recipes'],
+        security: API_KEY_SECURITY,
+        response: { 200: RecipeList, 401: ErrorResponse },
+      },
+    },
     async () => ({
       recipes: ctx.registry
         .list()
@@ -128,7 +147,14 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
       schema: {
         summary: 'Recipe detail',
         tags: ['recipes'],
-        response: { 200: RecipeDetail },
+        security: API_KEY_SECURITY,
+        response: {
+          200: RecipeDetail,
+          401: ErrorResponse,
+          404: ErrorResponse,
+          422: ValidationErrorResponse,
+          503: ErrorResponse,
+        },
       },
     },
     async (request) => {
@@ -157,7 +183,8 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
           summary: 'Per-recipe health',
           tags: ['health'],
           hide: path === '/health/details',
-          response: { 200: HealthDetailsResponse, 503: HealthDetailsResponse },
+          security: API_KEY_SECURITY,
+          response: { 200: HealthDetailsResponse, 401: ErrorResponse, 503: HealthDetailsResponse },
         },
       },
       async (_request, reply) => {
