@@ -9,6 +9,7 @@
 import { TrainingError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
 import { ialsSweep, type SweepArgs } from '../linalg/ials-kernel.js';
+import { gemmNT32 } from '../linalg/kernels.js';
 import { type Range, rangesByCost, rowCostPrefix, type WorkerPool } from '../linalg/pool.js';
 import { releaseShared, sharedF32, sharedI32, sharedU8 } from '../linalg/resident.js';
 
@@ -151,19 +152,21 @@ export class HeavyRows {
     const { kp, X, R, P, AP, active } = this;
     const lam = Float64Array.from(this.counts, (c) => p.reg * (p.regBase + c) ** p.nu);
     for (let h = 0; h < H; h++) X.set(target.subarray(this.rows[h] * kp, this.rows[h] * kp + kp), h * kp);
-    // (D + λ_h I)·v for row h, D diagonal or full
-    const applyDense = (v: Float32Array, h: number, out: Float32Array, sign: number): void => {
-      const o = h * kp;
-      for (let c = 0; c < kp; c++) {
-        let s = lam[h] * v[o + c];
-        if (full) for (let j = 0; j < kp; j++) s += dense[c * kp + j] * v[o + j];
-        else s += dense[c] * v[o + c];
-        out[o + c] = sign * s;
+    // out[h] = sign·(D + λ_h I)·v[h] for every heavy row h, D diagonal or full. A full D is
+    // symmetric, so all rows' products are one H × kp × kp matrix product v·Dᵀ (SIMD kernel).
+    const applyDense = (v: Float32Array, out: Float32Array, sign: number): void => {
+      if (full) gemmNT32(H, kp, kp, v, kp, dense, kp, out, kp);
+      for (let h = 0; h < H; h++) {
+        if (!active[h]) continue;
+        const o = h * kp;
+        const l = lam[h];
+        if (full) for (let c = 0; c < kp; c++) out[o + c] = sign * (out[o + c] + l * v[o + c]);
+        else for (let c = 0; c < kp; c++) out[o + c] = sign * (dense[c] + l) * v[o + c];
       }
     };
     // r = b − M x
     active.fill(1);
-    for (let h = 0; h < H; h++) applyDense(X, h, R, -1);
+    applyDense(X, R, -1);
     await this.sweep(pool, other, X, 1, -1, resident);
     this.addSlots(R);
     P.set(R);
@@ -176,7 +179,7 @@ export class HeavyRows {
     }
     for (let step = 0; step < p.maxSteps; step++) {
       if (!active.subarray(0, H).some((a) => a !== 0)) break;
-      for (let h = 0; h < H; h++) if (active[h]) applyDense(P, h, AP, 1);
+      applyDense(P, AP, 1);
       await this.sweep(pool, other, P, 0, 1, resident);
       this.addSlots(AP);
       for (let h = 0; h < H; h++) {

@@ -1,8 +1,15 @@
 /**
  * Eigendecomposition of a small dense symmetric matrix (float64): Householder reduction to
  * tridiagonal form, then implicit symmetric QR steps with Wilkinson shifts. O(n³); used on the
- * (k + oversampling)² matrices of the randomized SVD.
+ * (k + oversampling)² matrices of the randomized SVD and on IALS's K × K Gram matrices. From
+ * `WASM_MIN_N` up both steps run in the float64 SIMD kernels of ./wasm/assembly/eigen.ts (same
+ * steps, same order); the functions here are their TypeScript twins.
  */
+import { eigenKernels } from './eigen-kernels.js';
+import { releaseShared, sharedF64 } from './resident.js';
+
+/** Below this size the copies into the kernel heap cost more than the kernels save. */
+const WASM_MIN_N = 24;
 
 export interface SymmetricEigen {
   /** eigenvalues, descending */
@@ -19,8 +26,12 @@ export function symmetricEigen(A: Float64Array, n: number): SymmetricEigen {
   for (let i = 0; i < n; i++) W[i * n + i] = 1;
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
-  tridiagonalize(T, n, W, d, e);
-  tridiagonalQr(d, e, n, W);
+  const kern = n >= WASM_MIN_N ? eigenKernels() : null;
+  if (kern) decomposeInHeap(kern, T, n, W, d, e);
+  else {
+    tridiagonalize(T, n, W, d, e);
+    tridiagonalQr(d, e, n, W);
+  }
   // sort descending (selection of rows; n is small)
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[b] - d[a] || a - b);
   const values = new Float64Array(n);
@@ -32,8 +43,38 @@ export function symmetricEigen(A: Float64Array, n: number): SymmetricEigen {
   return { values, vectors };
 }
 
+/** Both steps in the WebAssembly kernels, on heap copies of T, W, d and e. */
+function decomposeInHeap(
+  kern: NonNullable<ReturnType<typeof eigenKernels>>,
+  T: Float64Array,
+  n: number,
+  W: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+): void {
+  const hT = sharedF64(n * n);
+  const hW = sharedF64(n * n);
+  const vec = sharedF64(5 * n);
+  try {
+    hT.set(T);
+    hW.set(W);
+    const at = (i: number): number => vec.byteOffset + i * n * 8;
+    kern.sym_tridiag_f64(hT.byteOffset, n, hW.byteOffset, at(0), at(1), at(2), at(3), at(4));
+    if (kern.tridiag_qr_f64(at(0), at(1), n, hW.byteOffset) !== 0) {
+      throw new Error('symmetricEigen: QR iteration did not converge');
+    }
+    d.set(vec.subarray(0, n));
+    e.set(vec.subarray(n, 2 * n - 1));
+    W.set(hW);
+  } finally {
+    releaseShared(hT);
+    releaseShared(hW);
+    releaseShared(vec);
+  }
+}
+
 /** Reduce symmetric T (overwritten) to tridiagonal (d, e) by Householder reflections H_k, W ← H_k W. */
-function tridiagonalize(T: Float64Array, n: number, W: Float64Array, d: Float64Array, e: Float64Array): void {
+export function tridiagonalize(T: Float64Array, n: number, W: Float64Array, d: Float64Array, e: Float64Array): void {
   const v = new Float64Array(n);
   const p = new Float64Array(n);
   const t = new Float64Array(n);
@@ -97,7 +138,7 @@ function tridiagonalize(T: Float64Array, n: number, W: Float64Array, d: Float64A
  * Diagonalise the symmetric tridiagonal (d, e) in place by implicit QR steps with Wilkinson shifts,
  * applying every rotation to the rows of W.
  */
-function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, W: Float64Array): void {
+export function tridiagonalQr(d: Float64Array, e: Float64Array, n: number, W: Float64Array): void {
   const eps = 2.220446049250313e-16;
   let hi = n - 1;
   let iterations = 0;
