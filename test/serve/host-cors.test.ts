@@ -62,19 +62,21 @@ describe('CORS', () => {
     expect(pre.statusCode).toBe(405);
   });
 
-  it('answers an allowed preflight before the host check', async () => {
+  it('answers an allowed preflight once the Host is allowed, and refuses it with another Host', async () => {
     t = await makeApp({ settings: { allowedOrigins: [origin] } });
-    const r = await t.app.inject({
-      method: 'OPTIONS',
-      url: '/v1/recipes/demo:recommend',
-      headers: {
-        host: 'not-allowed.test',
-        origin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'x-api-key, content-type',
-        'x-request-id': 'pre1',
-      },
-    });
+    const preflight = (host: string) =>
+      t!.app.inject({
+        method: 'OPTIONS',
+        url: '/v1/recipes/demo:recommend',
+        headers: {
+          host,
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-api-key, content-type',
+          'x-request-id': 'pre1',
+        },
+      });
+    const r = await preflight('localhost');
     expect(r.statusCode).toBe(200);
     expect(r.body).toBe('OK');
     expect(r.headers['access-control-allow-origin']).toBe(origin);
@@ -84,6 +86,10 @@ describe('CORS', () => {
     expect(r.headers.vary).toBe('Origin');
     expect(r.headers['access-control-allow-credentials']).toBeUndefined();
     expect(r.headers['x-request-id']).toBe('pre1');
+    const other = await preflight('not-allowed.test');
+    expect([other.statusCode, other.body]).toEqual([400, 'Invalid host header']);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers['x-request-id']).toBe('pre1');
   });
 
   it('rejects a preflight from another origin or for another method with 400 text and no allow-origin', async () => {

@@ -1,6 +1,6 @@
 /**
- * The Fastify application: plugins in the order of serving-api.md §2 (request id → CORS → host
- * allow-list → routing → auth → body → validation → handler), each concern in its own plugin.
+ * The Fastify application: plugins in the order of serving-api.md §2 (request id → host allow-list →
+ * CORS → routing → auth → body → validation → handler), each concern in its own plugin.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isDevEnv } from '../settings.js';
@@ -58,9 +58,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
   await app.register(requestIdPlugin);
+  // The Host check comes before CORS: a preflight naming a host that is not ours gets no answer.
+  await app.register(hostPlugin, { allowedHosts: ctx.settings.allowedHosts });
   if (ctx.settings.allowedOrigins.length > 0)
     await app.register(corsPlugin, { allowedOrigins: ctx.settings.allowedOrigins });
-  await app.register(hostPlugin, { allowedHosts: ctx.settings.allowedHosts });
   await app.register(errorsPlugin, {
     metrics: ctx.metrics,
     methodsForPath: methodsForPathFactory({ metrics: ctx.metrics.requestMetricsEnabled, docs }),
