@@ -108,7 +108,6 @@ function chunkSize(total: number, limit: number, threads: number, chunkRows: num
   return Math.max(1, Math.min(byRows, spread));
 }
 
-
 export async function runExport(req: ExportRequest): Promise<ExportSummary> {
   const started = Date.now();
   const log = exportLog();
