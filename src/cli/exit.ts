@@ -14,6 +14,7 @@ export const FailurePrefix = {
   SERVER_BIND: 'Server bind failed',
   VALIDATION: 'Recipe validation failed',
   PROBE: 'DataSource probe failed',
+  METADATA: 'Item metadata check failed',
   SCHEMA: 'Schema generation failed',
   INSPECT: 'Inspect failed',
   EXPORT: 'Export failed',

@@ -175,7 +175,7 @@ export function buildProgram(io: CliIo, bodies: CommandBodies, setExitCode: (cod
 
   program
     .command('validate')
-    .description('Check a recipe and probe its data source, without fetching any data.')
+    .description('Check a recipe, probe its data source and check the columns it names, without fetching any data.')
     .argument('<RECIPE>', 'recipe YAML file', existingPath)
     .action(async (recipePath: string) => {
       setExitCode(await runValidate({ recipePath, env: io.env }, io));

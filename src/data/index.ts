@@ -22,6 +22,8 @@ export {
 } from './limits.js';
 export type { ItemMetadataSource, LoadItemMetadataOptions, MetadataErrorReason, MetadataValue } from './metadata.js';
 export { ItemMetadata, loadItemMetadata, MetadataError } from './metadata.js';
+export type { MetadataColumnCheck, MetadataColumnSpec } from './metadata-columns.js';
+export { checkMetadataColumns } from './metadata-columns.js';
 export { pyFloatRepr, pyStr } from './pyformat.js';
 export type { SourceRegistry, SourceRegistryOptions } from './sources/registry.js';
 export { buildSourceRegistry, getSourceRegistry, resetSourceRegistryForTests } from './sources/registry.js';

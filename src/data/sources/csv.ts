@@ -10,6 +10,7 @@ import { openStore, StoreError } from '../storage/index.js';
 import type { InteractionTable } from '../table.js';
 import { isHttpUrl, redactUrl } from '../uri.js';
 import type { CsvSourceConfig } from './configs.js';
+import { csvFileColumns } from './file-columns.js';
 import { schemaColumnsOf } from './required-columns.js';
 import { fetchFileTable } from './source-file.js';
 import type { DataSource, FetchContext } from './types.js';
@@ -20,6 +21,7 @@ export function createCsvSource(config: CsvSourceConfig): DataSource {
   return {
     fetch: (ctx) => fetchCsv(config, ctx),
     probe: () => probeFile(config.path, 'CSV'),
+    columns: () => csvFileColumns(config.path, config),
   };
 }
 

@@ -10,6 +10,7 @@ import { readParquetTable } from '../duckdb/parquet.js';
 import type { InteractionTable } from '../table.js';
 import type { ParquetSourceConfig } from './configs.js';
 import { probeFile } from './csv.js';
+import { parquetFileColumns } from './file-columns.js';
 import { schemaColumnsOf } from './required-columns.js';
 import { fetchFileTable } from './source-file.js';
 import type { DataSource, FetchContext } from './types.js';
@@ -20,6 +21,7 @@ export function createParquetSource(config: ParquetSourceConfig): DataSource {
   return {
     fetch: (ctx) => fetchParquet(config, ctx),
     probe: () => probeFile(config.path, 'Parquet'),
+    columns: () => parquetFileColumns(config.path),
   };
 }
 

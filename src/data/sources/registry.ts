@@ -150,6 +150,8 @@ function normaliseSource(raw: unknown, typeName: string): DataSource {
     fetch: async (ctx: FetchContext) => toTable(await guarded(() => source.fetch!(ctx)), typeName),
   };
   if (typeof source.probe === 'function') wrapped.probe = () => guarded(() => source.probe!());
+  const columns = (source as DataSource).columns;
+  if (typeof columns === 'function') wrapped.columns = () => guarded(() => columns.call(source));
   if (typeof source.close === 'function') wrapped.close = () => guarded(() => source.close!());
   return wrapped;
 }

@@ -1,6 +1,7 @@
 /** The `sql` source (data-sources.md §6): PostgreSQL, MySQL/MariaDB and SQLite. */
 import { DataSourceError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
+import { dedupeColumnNames } from '../csv/header.js';
 import type { LookupFn } from '../http/index.js';
 import { maxSqlRows, sqlAllowPrivate } from '../limits.js';
 import { driverErrorLabel, type SqlDriver, SqlSessionError } from '../sql/driver.js';
@@ -99,6 +100,17 @@ export async function createSqlSource(config: SqlSourceConfig, options: SqlSourc
         throw new DataSourceError(`probe failed for dialect '${dsn.dialect}': ${driverErrorLabel(err)}`, {
           cause: err,
         });
+      }
+    },
+    async columns() {
+      await recheck(pins, options.lookup);
+      try {
+        return dedupeColumnNames(
+          await driver.columns(settings, query.text, bindValues(query, config.query_parameters ?? {})),
+        );
+      } catch (err) {
+        if (err instanceof DataSourceError || isFatalRuntimeError(err)) throw err;
+        throw new DataSourceError(`query failed on dialect '${dsn.dialect}': ${driverErrorLabel(err)}`, { cause: err });
       }
     },
     async fetch(ctx: FetchContext): Promise<InteractionTable> {

@@ -20,6 +20,12 @@ export interface DataSource {
   fetch(ctx: FetchContext): Promise<InteractionTable>;
   /** Cheap connectivity/auth check for `recotem validate`; never loads the data. */
   probe?(): Promise<void>;
+  /**
+   * The column names `fetch` would return, read from a file header, a Parquet schema or the
+   * database's description of the query, never from the data; null when that cannot be known
+   * cheaply (a file behind http(s) or in an object store). Used by `recotem validate`.
+   */
+  columns?(): Promise<readonly string[] | null>;
   /** Releases clients or connections, if the source holds any. */
   close?(): Promise<void> | void;
 }

@@ -24,6 +24,11 @@ export interface SqlDriver {
     sink: RowSink,
     chunk: number,
   ): Promise<void>;
+  /**
+   * The names of the columns `text` would return, from the server's description of the statement:
+   * the query is prepared (or opened as a cursor) but no row is read.
+   */
+  columns(settings: ConnectSettings, text: string, values: readonly BindValue[]): Promise<string[]>;
 }
 
 /** An error raised on purpose by a driver adapter (already phrased; passes through unchanged). */

@@ -166,6 +166,25 @@ export function mysqlDriver(mysql: MysqlModule, dialect: 'mysql' | 'mariadb'): S
       }
     },
 
+    async columns(s, text) {
+      const conn = await connect(mysql, s);
+      try {
+        // A server-side prepared statement describes its result columns without running.
+        return await new Promise<string[]>((resolve, reject) => {
+          conn.prepare(text, (err, stmt) => {
+            if (err) return reject(err);
+            // The typings omit the described result columns the statement carries.
+            const described = (stmt as unknown as { columns?: FieldPacket[] }).columns ?? [];
+            const names = described.map((f) => f.name);
+            stmt.close();
+            resolve(names);
+          });
+        });
+      } finally {
+        await close(conn);
+      }
+    },
+
     async fetch(s, text, values, sink, chunk) {
       const conn = await connect(mysql, s);
       try {

@@ -106,6 +106,25 @@ export function postgresDriver(pg: PgModule): SqlDriver {
       }
     },
 
+    async columns(s, text, values) {
+      const client = await connect(pg, s);
+      try {
+        await client.query('BEGIN READ ONLY');
+        await client.query(`SET LOCAL statement_timeout = ${Math.round(s.statementTimeoutSeconds * 1000)}`);
+        await client.query({
+          text: `DECLARE recotem_cursor NO SCROLL CURSOR FOR ${text}`,
+          values: values as BindValue[],
+          queryMode: 'extended',
+        } as unknown as QueryConfig);
+        // FETCH 0 returns the row description and no row.
+        const res = await client.query({ text: 'FETCH FORWARD 0 FROM recotem_cursor', rowMode: 'array' });
+        return res.fields.map((f) => f.name);
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }
+    },
+
     async fetch(s, text, values, sink, chunk) {
       const client = await connect(pg, s);
       try {

@@ -41,6 +41,18 @@ export function sqliteDriver(Database: SqliteCtor): SqlDriver {
       }
     },
 
+    async columns(s, text) {
+      const db = open(Database, s);
+      try {
+        return db
+          .prepare(text)
+          .columns()
+          .map((c) => c.name);
+      } finally {
+        db.close();
+      }
+    },
+
     async fetch(s, text, values, sink, chunk) {
       const db = open(Database, s);
       try {
