@@ -4,6 +4,7 @@
  * misspelt field fails before training, not when the server first loads the model.
  */
 import { DataSourceError } from '../errors/index.js';
+import { availableColumnsText } from './column-list.js';
 import { csvFileColumns, parquetFileColumns } from './sources/file-columns.js';
 import { redactUrl } from './uri.js';
 
@@ -26,7 +27,7 @@ const listed = (names: readonly string[]) => names.map((c) => `'${c}'`).join(', 
 
 export async function checkMetadataColumns(spec: MetadataColumnSpec): Promise<MetadataColumnCheck> {
   // The loader reads metadata CSVs as plain UTF-8 text with a header on the first row.
-  const columns =
+  const shape =
     spec.type === 'parquet'
       ? await parquetFileColumns(spec.path, 'Parquet metadata')
       : await csvFileColumns(
@@ -34,17 +35,18 @@ export async function checkMetadataColumns(spec: MetadataColumnSpec): Promise<Me
           { delimiter: ',', encoding: 'utf-8', header: 0, plainText: true },
           'CSV metadata',
         );
-  if (columns === null) return { columns: null, filledWithNull: [] };
+  if (shape === null) return { columns: null, filledWithNull: [] };
+  const columns = shape.columnNames;
   const shown = redactUrl(spec.path);
   if (!columns.includes(spec.item_id_column)) {
     throw new DataSourceError(
-      `item_id_column '${spec.item_id_column}' not found in metadata file '${shown}'; available columns: [${listed(columns)}]`,
+      `item_id_column '${spec.item_id_column}' not found in metadata file '${shown}'; ${availableColumnsText(shape)}`,
     );
   }
   const missing = spec.fields.filter((f) => !columns.includes(f));
   if (missing.length > 0 && spec.on_field_missing !== 'null') {
     throw new DataSourceError(
-      `item_metadata fields not found in '${shown}': [${listed(missing)}]; available columns: [${listed(columns)}]`,
+      `item_metadata fields not found in '${shown}': [${listed(missing)}]; ${availableColumnsText(shape)}`,
     );
   }
   return { columns, filledWithNull: missing };

@@ -92,6 +92,16 @@ describe('recotem validate checks the recipe columns before a train', () => {
     );
   });
 
+  it('fails a CSV without data rows as train does, without quoting its line', async () => {
+    writeFileSync(join(dir.path, 'token.csv'), 'user_id,item_id\n');
+    const file = recipe('empty', `  type: csv\n  path: ${join(dir.path, 'token.csv')}`);
+    const v = await runInProcess(['validate', file]);
+    const t = await runInProcess(['train', file], SIGNING);
+    expect([v.code, t.code]).toEqual([3, 3]);
+    expect(message(v.stderr)).toBe(message(t.stderr));
+    expect(message(v.stderr)).toBe(`CSV file '${join(dir.path, 'token.csv')}' is empty (no data rows after header).`);
+  });
+
   it('reads a gzip CSV header at the configured row and delimiter', async () => {
     const src = `  type: csv\n  path: ${join(dir.path, 'log.csv.gz')}\n  delimiter: ';'\n  header: 1`;
     const ok = await runInProcess(['validate', recipe('gz', src)]);

@@ -5,6 +5,7 @@
  * file, with the messages train and serve give. Never fetches the data itself.
  */
 
+import type { TableShape } from '../../data/column-list.js';
 import { ExitCode } from '../../errors/index.js';
 import type { Recipe } from '../../recipe/index.js';
 import { FailurePrefix, reportFailure } from '../exit.js';
@@ -63,15 +64,16 @@ export async function runValidate(opts: ValidateCommandOptions, io: CliIo): Prom
 }
 
 /** The schema columns against the source's; throws the error `recotem train` would end with. */
-async function checkSourceColumns(recipe: Recipe, columns: readonly string[] | null): Promise<string> {
-  if (columns === null) return 'DataSource: columns not checked (not readable without fetching)';
+async function checkSourceColumns(recipe: Recipe, shape: TableShape | null): Promise<string> {
+  if (shape === null) return 'DataSource: columns not checked (not readable without fetching)';
   const { missingColumnError } = await import('../../data/sources/required-columns.js');
   const { redactUrl } = await import('../../data/uri.js');
   const path = (recipe.source as { path?: unknown }).path;
   const label = typeof path === 'string' ? redactUrl(path) : recipe.source.type;
   const { user_column, item_column, time_column } = recipe.schema;
+  const columns = shape.columnNames;
   for (const c of [user_column, item_column]) {
-    if (!columns.includes(c)) throw missingColumnError(c, label, columns);
+    if (!columns.includes(c)) throw missingColumnError(c, label, shape);
   }
   const used = [user_column, item_column];
   if (time_column) {

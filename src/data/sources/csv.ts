@@ -21,8 +21,19 @@ export function createCsvSource(config: CsvSourceConfig): DataSource {
   return {
     fetch: (ctx) => fetchCsv(config, ctx),
     probe: () => probeFile(config.path, 'CSV'),
-    columns: () => csvFileColumns(config.path, config),
+    columns: () => csvColumns(config),
   };
+}
+
+/** The header's columns; a file without data rows fails as its fetch would. */
+async function csvColumns(config: CsvSourceConfig) {
+  const shape = await csvFileColumns(config.path, config);
+  if (shape?.rowCount === 0) throw emptyCsv(redactUrl(config.path));
+  return shape;
+}
+
+function emptyCsv(shown: string): DataSourceError {
+  return new DataSourceError(`CSV file '${shown}' is empty (no data rows after header).`);
 }
 
 function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<InteractionTable> {
@@ -49,7 +60,7 @@ function fetchCsv(config: CsvSourceConfig, ctx: FetchContext): Promise<Interacti
       }
     },
     check(table, shown) {
-      if (table.rowCount === 0) throw new DataSourceError(`CSV file '${shown}' is empty (no data rows after header).`);
+      if (table.rowCount === 0) throw emptyCsv(shown);
     },
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Column names of a local CSV or Parquet file without reading its data: the CSV header record, or
- * the Parquet footer's schema. `recotem validate` checks a recipe's columns with them, so a wrong
+ * the Parquet footer's schema. The row count is only whether a data row exists (0 or 1) for a CSV,
+ * the footer's count for Parquet: the missing-column message lists names only for real tables. `recotem validate` checks a recipe's columns with them, so a wrong
  * column name fails in seconds instead of after a long download in `recotem train`. Files behind
  * http(s) or in object stores give null: their header is not cheap to reach.
  */
@@ -8,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSourceError, isFatalRuntimeError } from '../../errors/index.js';
+import type { TableShape } from '../column-list.js';
 import { CsvFormatError } from '../csv/errors.js';
 import { dedupeColumnNames, readHeader } from '../csv/header.js';
 import { headerDecoder, prepareCsv } from '../csv/prepare.js';
@@ -24,7 +26,7 @@ export interface CsvHeaderOptions {
 }
 
 /** The header names of a local CSV, named as the parser names them (`Unnamed: i`, `a.1`). */
-export async function csvFileColumns(path: string, opts: CsvHeaderOptions, label = 'CSV'): Promise<string[] | null> {
+export async function csvFileColumns(path: string, opts: CsvHeaderOptions, label = 'CSV'): Promise<TableShape | null> {
   if (!isLocalPath(path)) return null;
   const shown = redactUrl(path);
   const scratch = await mkdtemp(join(tmpdir(), 'recotem-header-'));
@@ -33,13 +35,15 @@ export async function csvFileColumns(path: string, opts: CsvHeaderOptions, label
     // Plain and gzip files are read in place; only zip or a foreign encoding is unpacked first.
     const suffixed = opts.plainText ? 'plain.csv' : path;
     const prepared = await prepareCsv({ file: localPathOf(path) }, suffixed, opts.encoding, scratch);
-    const scan = await readHeader(
-      prepared.file,
-      prepared.compression === 'gzip',
-      opts.delimiter,
-      opts.header,
-      headerDecoder(prepared.encoding),
-    );
+    const read = (record: number) =>
+      readHeader(
+        prepared.file,
+        prepared.compression === 'gzip',
+        opts.delimiter,
+        record,
+        headerDecoder(prepared.encoding),
+      );
+    const scan = await read(opts.header);
     if (!scan.fields) {
       throw new CsvFormatError(
         opts.header === 0
@@ -47,7 +51,8 @@ export async function csvFileColumns(path: string, opts: CsvHeaderOptions, label
           : `Passed header=${opts.header}, but the file has fewer non-blank rows`,
       );
     }
-    return dedupeColumnNames(scan.fields);
+    const firstRow = await read(opts.header + 1);
+    return { columnNames: dedupeColumnNames(scan.fields), rowCount: firstRow.fields ? 1 : 0 };
   } catch (err) {
     if (err instanceof DataSourceError || isFatalRuntimeError(err)) throw err;
     const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -58,12 +63,14 @@ export async function csvFileColumns(path: string, opts: CsvHeaderOptions, label
 }
 
 /** The column names in a local Parquet file's schema (DuckDB reads only the footer for this). */
-export async function parquetFileColumns(path: string, label = 'Parquet'): Promise<string[] | null> {
+export async function parquetFileColumns(path: string, label = 'Parquet'): Promise<TableShape | null> {
   if (!isLocalPath(path)) return null;
   const session = await DuckSession.open();
   try {
-    const described = await session.rows(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(localPathOf(path))})`);
-    return described.map((r) => String(r[0]));
+    const file = quoteLiteral(localPathOf(path));
+    const described = await session.rows(`DESCRIBE SELECT * FROM read_parquet(${file})`);
+    const rows = await session.rows(`SELECT num_rows FROM parquet_file_metadata(${file})`);
+    return { columnNames: described.map((r) => String(r[0])), rowCount: Number(rows[0]?.[0] ?? 0) };
   } catch (err) {
     if (isFatalRuntimeError(err)) throw err;
     const detail = (err instanceof Error ? err.message : String(err)).split('\n')[0];

@@ -104,10 +104,10 @@ export async function createSqlSource(config: SqlSourceConfig, options: SqlSourc
     },
     async columns() {
       await recheck(pins, options.lookup);
+      const values = bindValues(query, config.query_parameters ?? {});
       try {
-        return dedupeColumnNames(
-          await driver.columns(settings, query.text, bindValues(query, config.query_parameters ?? {})),
-        );
+        // The names come from the recipe's own query, not from data: shown as for a filled table.
+        return { columnNames: dedupeColumnNames(await driver.columns(settings, query.text, values)), rowCount: 1 };
       } catch (err) {
         if (err instanceof DataSourceError || isFatalRuntimeError(err)) throw err;
         throw new DataSourceError(`query failed on dialect '${dsn.dialect}': ${driverErrorLabel(err)}`, { cause: err });

@@ -4,6 +4,7 @@
  * normalised `DataSource` objects.
  */
 import type { z } from 'zod';
+import type { TableShape } from '../column-list.js';
 import type { CellValue, InteractionTable } from '../table.js';
 
 /** What a fetch is told about the run (data-sources.md §1.1). */
@@ -22,10 +23,11 @@ export interface DataSource {
   probe?(): Promise<void>;
   /**
    * The column names `fetch` would return, read from a file header, a Parquet schema or the
-   * database's description of the query, never from the data; null when that cannot be known
-   * cheaply (a file behind http(s) or in an object store). Used by `recotem validate`.
+   * database's description of the query, never from the data, with `rowCount` at least 1 when a
+   * data row is known to exist; null when that cannot be known cheaply (a file behind http(s) or
+   * in an object store). Used by `recotem validate`.
    */
-  columns?(): Promise<readonly string[] | null>;
+  columns?(): Promise<TableShape | null>;
   /** Releases clients or connections, if the source holds any. */
   close?(): Promise<void> | void;
 }
