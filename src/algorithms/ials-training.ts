@@ -7,7 +7,7 @@
  * term of every CG product becomes a diagonal. Small steps run on the calling thread.
  */
 import { TrainingError } from '../errors/index.js';
-import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { type CsrMatrix, cachedTranspose } from '../linalg/csr.js';
 import { symmetricEigen } from '../linalg/eigen.js';
 import {
   factorGramRows,
@@ -116,7 +116,7 @@ export class IalsTraining {
     threads: number,
   ) {
     this.pool = getPool(threads);
-    const XT = transpose(X);
+    const XT = cachedTranspose(X);
     // The original fills both matrices from generators seeded with the same value.
     this.U = initFactors(X.rows, cfg.k, kp, cfg.initStd, cfg.seed);
     this.V = initFactors(X.cols, cfg.k, kp, cfg.initStd, cfg.seed);

@@ -158,6 +158,21 @@ export function transpose(m: CsrMatrix): CsrMatrix {
   return { rows: m.cols, cols: m.rows, indptr, indices, data };
 }
 
+const transposes = new WeakMap<CsrMatrix, CsrMatrix>();
+
+/**
+ * `transpose(m)`, computed once per matrix object and kept while `m` is alive: a search trains many
+ * models on one matrix, and matrices are never modified in place once built.
+ */
+export function cachedTranspose(m: CsrMatrix): CsrMatrix {
+  let t = transposes.get(m);
+  if (!t) {
+    t = transpose(m);
+    transposes.set(m, t);
+  }
+  return t;
+}
+
 /** Rows [start, end) as a new CSR matrix sharing no memory with the input. */
 export function sliceRows(m: CsrMatrix, start: number, end: number): CsrMatrix {
   if (start < 0 || end > m.rows || start > end) throw new RangeError(`sliceRows: [${start}, ${end}) out of range`);

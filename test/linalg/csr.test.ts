@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CsrMatrix, csrFromCoo, nnz, sliceRows, transpose } from '../../src/linalg/csr.js';
+import { type CsrMatrix, cachedTranspose, csrFromCoo, nnz, sliceRows, transpose } from '../../src/linalg/csr.js';
 
 function dense(m: CsrMatrix): number[][] {
   const out = Array.from({ length: m.rows }, () => new Array<number>(m.cols).fill(0));
@@ -108,5 +108,14 @@ describe('transpose and sliceRows', () => {
         expect(dense(s)).toEqual(d.slice(lo, hi));
       }),
     );
+  });
+
+  it('cachedTranspose computes the transpose once per matrix object', () => {
+    const m = csrFromCoo(3, 4, [0, 1, 2, 2], [3, 0, 1, 3]);
+    const t = cachedTranspose(m);
+    expect(dense(t)).toEqual(dense(transpose(m)));
+    expect(cachedTranspose(m)).toBe(t);
+    const copy = csrFromCoo(3, 4, [0, 1, 2, 2], [3, 0, 1, 3]);
+    expect(cachedTranspose(copy)).not.toBe(t);
   });
 });
