@@ -43,6 +43,8 @@ export interface ExportRequest {
   signal?: AbortSignal;
   /** Rows per scoring chunk (tests use small chunks to exercise streaming). */
   chunkRows?: number;
+  /** Most (row, item) scores ranked on the event loop instead of threads (tests force threads with 0). */
+  inlineMaxScores?: number;
   /** Lets tests wrap the destination (e.g. to fail mid-way). */
   wrapSink?: (sink: ExportSink) => ExportSink;
 }
@@ -169,7 +171,7 @@ export async function runExport(req: ExportRequest): Promise<ExportSummary> {
   try {
     await sink.open(layout);
     progress.start(total);
-    scorer = new ExportScorer(model, req.related, options, threads);
+    scorer = new ExportScorer(model, req.related, options, threads, rows.length, req.inlineMaxScores);
     const size = chunkSize(rows.length, req.limit, scorer.threads, req.chunkRows ?? DEFAULT_CHUNK_ROWS);
     const inFlight: { rows: Int32Array; result: Promise<RankedChunk> }[] = [];
     let next = 0;

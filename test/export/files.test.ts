@@ -44,7 +44,7 @@ describe('export to files', () => {
   it('CSV holds exactly the API lists for every user, with model version and one generation time', async () => {
     const to = join(fx.dir, 'all.csv');
     // Two scoring threads, chunks of 8 users: results arrive from both threads and stay in order.
-    const summary = await runExport(await exportRequest(fx, { to, threads: 2 }));
+    const summary = await runExport(await exportRequest(fx, { to, threads: 2, inlineMaxScores: 0 }));
     const { header, rows, raw } = csvRows(await readFile(to, 'utf8'));
     expect(header).toEqual(['user_id', 'rank', 'item_id', 'score', 'model_version', 'generated_at']);
     const expected = await apiRows(app, fx.userIds, { limit: 5 });
@@ -64,7 +64,7 @@ describe('export to files', () => {
   it('gzip CSV with a metadata column and a filter equals the API with the same filter', async () => {
     const to = join(fx.dir, 'filtered.csv.gz');
     const filter = { genre: { in: ['drama', 'noir'] } };
-    await runExport(await exportRequest(fx, { to, filter, metadataFields: ['genre'] }));
+    await runExport(await exportRequest(fx, { to, filter, metadataFields: ['genre'], inlineMaxScores: 0 }));
     const { header, rows, raw } = csvRows(gunzipSync(await readFile(to)).toString('utf8'));
     expect(header).toEqual(['user_id', 'rank', 'item_id', 'score', 'model_version', 'generated_at', 'genre']);
     expect(rows).toEqual(await apiRows(app, fx.userIds, { limit: 5, filter }));
@@ -122,7 +122,7 @@ describe('export to files', () => {
 
   it('--items-related equals the related verb with each item as the only seed', async () => {
     const to = join(fx.dir, 'related.csv');
-    const summary = await runExport(await exportRequest(fx, { to, related: true, limit: 4 }));
+    const summary = await runExport(await exportRequest(fx, { to, related: true, limit: 4, inlineMaxScores: 0 }));
     const { header, rows } = csvRows(await readFile(to, 'utf8'));
     expect(header[0]).toBe('seed_item_id');
     expect(rows).toEqual(await apiRows(app, fx.itemIds, { limit: 4, related: true }));
@@ -131,7 +131,7 @@ describe('export to files', () => {
 
   it('--include-seen may recommend training items; the default never does', async () => {
     const to = join(fx.dir, 'seen.csv');
-    await runExport(await exportRequest(fx, { to, excludeSeen: false, limit: N_ITEMS }));
+    await runExport(await exportRequest(fx, { to, excludeSeen: false, limit: N_ITEMS, inlineMaxScores: 0 }));
     const all = csvRows(await readFile(to, 'utf8')).rows;
     // Every item is ranked for every user when nothing is excluded.
     expect(all.length).toBe(N_USERS * fx.itemIds.length);
@@ -150,5 +150,29 @@ describe('export to files', () => {
     );
     await expect(runExport(await exportRequest(fx, { to, metadataFields: ['colour'] }))).rejects.toThrow(/colour/);
     expect((await readdir(fx.dir)).filter((f) => f.startsWith('bad.csv') || f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('scoring on the event loop and in threads', () => {
+  it('gives the same rows either way, for users and for related items', async () => {
+    for (const related of [false, true]) {
+      const inline = join(fx.dir, `inline-${related}.csv`);
+      const threaded = join(fx.dir, `threads-${related}.csv`);
+      const filter = { year: { gte: 2000 } };
+      await runExport(await exportRequest(fx, { to: inline, related, filter, excludeSeen: related }));
+      await runExport(
+        await exportRequest(fx, {
+          to: threaded,
+          related,
+          filter,
+          excludeSeen: related,
+          threads: 2,
+          inlineMaxScores: 0,
+        }),
+      );
+      const a = csvRows(await readFile(inline, 'utf8')).rows;
+      expect(a.length).toBeGreaterThan(0);
+      expect(csvRows(await readFile(threaded, 'utf8')).rows).toEqual(a);
+    }
   });
 });
