@@ -41,6 +41,8 @@ import type {
 } from './types.js';
 
 const CLASS = 'BPRFMRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 const FOLD_IN_EPOCHS = 30;
 
 export const bprFmDefaults: Params = {
@@ -278,7 +280,7 @@ export class BPRFMRecommender implements IterativeRecommender {
     const c = this.cfg;
     return {
       algorithm: CLASS,
-      modelFormatVersion: 1,
+      modelFormatVersion: MODEL_FORMAT_VERSION,
       params: {
         n_components: c.k,
         item_alpha: c.itemAlpha,
@@ -299,8 +301,9 @@ export class BPRFMRecommender implements IterativeRecommender {
   }
 }
 
-export const bprFmSpec: RecommenderSpec = {
+export const bprFmSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['BPRFM'],
   defaults: bprFmDefaults,
   searchSpace: bprFmSearchSpace,

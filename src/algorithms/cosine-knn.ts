@@ -11,6 +11,8 @@ import { sparseProductTopK } from './similarity/run-product.js';
 import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'CosineKNNRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 export const FEATURE_WEIGHTINGS = ['NONE', 'TF_IDF', 'BM_25'] as const;
 export type FeatureWeighting = (typeof FEATURE_WEIGHTINGS)[number];
 
@@ -118,6 +120,7 @@ export async function computeCosineKnnWeights(X: CsrMatrix, params: Params, thre
 
 export class CosineKNNRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
+  readonly modelFormatVersion = MODEL_FORMAT_VERSION;
 
   constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readConfig(params);
@@ -138,8 +141,9 @@ export class CosineKNNRecommender extends ItemWeightRecommender {
   }
 }
 
-export const cosineKnnSpec: RecommenderSpec = {
+export const cosineKnnSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['CosineKNN', 'CosinekNN'],
   defaults: cosineKnnDefaults,
   searchSpace: cosineKnnSearchSpace,

@@ -18,6 +18,8 @@ import { allocSpdMatrix, spdInverseBlocked } from './similarity/spd-sweep.js';
 import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'DenseSLIMRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 const log = getLogger('recotem.algorithms.dense_slim');
 
 export const denseSlimDefaults: Params = { reg: 1 };
@@ -165,6 +167,7 @@ export async function computeDenseSlimWeights(
 
 export class DenseSLIMRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
+  readonly modelFormatVersion = MODEL_FORMAT_VERSION;
 
   constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
@@ -185,8 +188,9 @@ export class DenseSLIMRecommender extends ItemWeightRecommender {
   }
 }
 
-export const denseSlimSpec: RecommenderSpec = {
+export const denseSlimSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['DenseSLIM'],
   defaults: denseSlimDefaults,
   searchSpace: denseSlimSearchSpace,

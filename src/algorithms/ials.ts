@@ -38,6 +38,8 @@ import type {
 } from './types.js';
 
 const CLASS = 'IALSRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 
 export const ialsDefaults: Params = {
   n_components: 20,
@@ -222,7 +224,7 @@ export class IALSRecommender implements IterativeRecommender {
     const c = this.cfg;
     return {
       algorithm: CLASS,
-      modelFormatVersion: 1,
+      modelFormatVersion: MODEL_FORMAT_VERSION,
       params: {
         n_components: c.k,
         alpha0: c.alpha0,
@@ -245,8 +247,9 @@ export class IALSRecommender implements IterativeRecommender {
   }
 }
 
-export const ialsSpec: RecommenderSpec = {
+export const ialsSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['IALS'],
   defaults: ialsDefaults,
   searchSpace: ialsSearchSpace,

@@ -15,6 +15,8 @@ import type { CanonicalClass, FitOptions, ItemContribution, Params, Recommender,
 
 export abstract class ItemWeightRecommender implements Recommender {
   abstract readonly className: CanonicalClass;
+  /** Layout version of what `save()` writes, from the subclass's spec. */
+  abstract readonly modelFormatVersion: number;
   readonly nUsers: number;
   readonly nItems: number;
   readonly params: Params;
@@ -65,6 +67,11 @@ export abstract class ItemWeightRecommender implements Recommender {
       w.kind === 'sparse'
         ? sparseWeightArrays(w.W)
         : { W: { dtype: 'float32' as const, shape: [this.nItems, this.nItems], data: w.W } };
-    return { algorithm: this.className, modelFormatVersion: 1, params: { ...this.params }, arrays };
+    return {
+      algorithm: this.className,
+      modelFormatVersion: this.modelFormatVersion,
+      params: { ...this.params },
+      arrays,
+    };
   }
 }

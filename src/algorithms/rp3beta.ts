@@ -11,6 +11,8 @@ import { sparseProductTopK } from './similarity/run-product.js';
 import type { Params, RecommenderSpec, SearchSpace } from './types.js';
 
 const CLASS = 'RP3betaRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 
 export const rp3betaDefaults: Params = { alpha: 1, beta: 0.6, top_k: null, normalize_weight: false };
 
@@ -110,6 +112,7 @@ function transposeValues(X: CsrMatrix, values: Float64Array): Float64Array {
 
 export class RP3betaRecommender extends ItemWeightRecommender {
   readonly className = CLASS;
+  readonly modelFormatVersion = MODEL_FORMAT_VERSION;
 
   constructor(trainMatrix: CsrMatrix, params: Params = {}) {
     readConfig(params);
@@ -130,8 +133,9 @@ export class RP3betaRecommender extends ItemWeightRecommender {
   }
 }
 
-export const rp3betaSpec: RecommenderSpec = {
+export const rp3betaSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['RP3beta'],
   defaults: rp3betaDefaults,
   searchSpace: rp3betaSearchSpace,

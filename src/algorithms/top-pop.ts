@@ -7,6 +7,8 @@ import type { CsrMatrix } from '../linalg/csr.js';
 import type { FitOptions, Params, Recommender, RecommenderSpec, SavedModel } from './types.js';
 
 const CLASS = 'TopPopRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 
 export class TopPopRecommender implements Recommender {
   readonly className = CLASS;
@@ -61,15 +63,16 @@ export class TopPopRecommender implements Recommender {
     if (!this.popularity) throw new Error('TopPopRecommender.save: call fit() first');
     return {
       algorithm: CLASS,
-      modelFormatVersion: 1,
+      modelFormatVersion: MODEL_FORMAT_VERSION,
       params: {},
       arrays: { popularity: { dtype: 'float64', shape: [this.nItems], data: this.popularity.slice() } },
     };
   }
 }
 
-export const topPopSpec: RecommenderSpec = {
+export const topPopSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['TopPop'],
   defaults: {},
   searchSpace: {},

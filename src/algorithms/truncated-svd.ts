@@ -30,6 +30,8 @@ import type {
 } from './types.js';
 
 const CLASS = 'TruncatedSVDRecommender' as const;
+/** Layout version of what `save()` writes. */
+const MODEL_FORMAT_VERSION = 1;
 const log = getLogger('recotem.algorithms.truncated_svd');
 
 export const truncatedSvdDefaults: Params = { n_components: 4, random_seed: 0 };
@@ -148,7 +150,7 @@ export class TruncatedSVDRecommender implements Recommender {
     for (let u = 0; u < nUsers; u++) embedding.set(userF.subarray(u * kp, u * kp + k), u * k);
     return {
       algorithm: CLASS,
-      modelFormatVersion: 1,
+      modelFormatVersion: MODEL_FORMAT_VERSION,
       params: { n_components: k, random_seed: this.seed },
       arrays: {
         components: { dtype: 'float32', shape: [k, nItems], data: components },
@@ -158,8 +160,9 @@ export class TruncatedSVDRecommender implements Recommender {
   }
 }
 
-export const truncatedSvdSpec: RecommenderSpec = {
+export const truncatedSvdSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
+  modelFormatVersion: MODEL_FORMAT_VERSION,
   aliases: ['TruncatedSVD'],
   defaults: truncatedSvdDefaults,
   searchSpace: truncatedSvdSearchSpace,

@@ -4,20 +4,11 @@
  * (name, defaults, search space, loader).
  */
 import type { CsrMatrix } from '../linalg/csr.js';
+import type { NdArray, Params } from '../linalg/ndarray.js';
+import type { CanonicalClass } from './registry.js';
 
-export const CANONICAL_CLASSES = [
-  'IALSRecommender',
-  'CosineKNNRecommender',
-  'TopPopRecommender',
-  'RP3betaRecommender',
-  'DenseSLIMRecommender',
-  'TruncatedSVDRecommender',
-  'BPRFMRecommender',
-] as const;
-export type CanonicalClass = (typeof CANONICAL_CLASSES)[number];
-
-/** Hyper-parameters as plain JSON values (they go into the artifact header). */
-export type Params = Record<string, number | string | boolean | null>;
+export type { Dtype, NdArray, Params, TypedArray } from '../linalg/ndarray.js';
+export type { CanonicalClass } from './registry.js';
 
 /** One dimension of a search space (training.md §2, anchors.md §5). */
 export type ParamDistribution =
@@ -25,16 +16,6 @@ export type ParamDistribution =
   | { kind: 'float'; low: number; high: number; log?: boolean }
   | { kind: 'categorical'; choices: readonly (string | number | boolean)[] };
 export type SearchSpace = Record<string, ParamDistribution>;
-
-export type Dtype = 'uint8' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64';
-export type TypedArray = Uint8Array | Int32Array | Uint32Array | BigInt64Array | Float32Array | Float64Array;
-
-/** A named n-dimensional array of the payload (artifact.md §8.3). Row-major. */
-export interface NdArray {
-  dtype: Dtype;
-  shape: number[];
-  data: TypedArray;
-}
 
 /** What a model saves: JSON params plus typed arrays. Never code (artifact.md §8.2). */
 export interface SavedModel {
@@ -118,10 +99,16 @@ export function isIterative(r: Recommender): r is IterativeRecommender {
   return typeof (r as IterativeRecommender).runEpoch === 'function';
 }
 
-export interface RecommenderSpec {
-  className: CanonicalClass;
+/**
+ * Everything the product knows about one algorithm, declared in the algorithm's own file; the
+ * registry derives names, aliases and loadable model formats from the list of these.
+ */
+export interface RecommenderSpec<C extends string = string> {
+  className: C;
   /** Aliases accepted in recipes, e.g. 'IALS'. */
   aliases: readonly string[];
+  /** Version of this algorithm's saved layout; bumped when `save()` changes what it writes. */
+  modelFormatVersion: number;
   defaults: Params;
   searchSpace: SearchSpace;
   iterative: boolean;

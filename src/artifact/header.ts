@@ -1,6 +1,7 @@
 /** The artifact header JSON (artifact.md §2, training.md §10). */
-import type { Params } from '../algorithms/types.js';
+
 import { ArtifactError } from '../errors/index.js';
+import type { Params } from '../linalg/ndarray.js';
 import { MAX_HEADER_LEN, PAYLOAD_FORMAT } from './constants.js';
 
 export interface TuningSummary {

@@ -4,7 +4,7 @@
  */
 export type { KeyRing, SigningKey } from '../config/index.js';
 export { sha256Hex } from './bytes.js';
-export { checkCompatibility, isCanonicalClass, isSupportedModelFormat, SUPPORTED_MODEL_FORMATS } from './compat.js';
+export { checkCompatibility, isSupportedModelFormat, type ModelFormats } from './compat.js';
 export {
   DEFAULT_ARTIFACT_CAP,
   DEFAULT_PAYLOAD_CAP,

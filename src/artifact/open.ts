@@ -6,7 +6,7 @@
 import type { KeyRing, SigningKey } from '../config/index.js';
 import { ArtifactError } from '../errors/index.js';
 import { sha256Hex } from './bytes.js';
-import { checkCompatibility } from './compat.js';
+import { checkCompatibility, type ModelFormats } from './compat.js';
 import { DEFAULT_PAYLOAD_CAP, MAX_HEADER_LEN } from './constants.js';
 import { buildContainer, type ParsedContainer, parseContainer, payloadOffsetFor } from './container.js';
 import { buildHeaderJson, parseHeaderJson, type ReadHeader } from './header.js';
@@ -59,6 +59,8 @@ export interface VerifiedHeader {
 export type Verification = { keyRing: KeyRing; devUnverified?: false } | { devUnverified: true; keyRing?: undefined };
 
 export interface OpenOptions {
+  /** The algorithms and saved-model versions the caller can load (the algorithm registry's table). */
+  models: ModelFormats;
   payloadCap?: number;
   maxManifest?: number;
   /** Recipe name for the version-skew remedy message (defaults to the header's recipe_name). */
@@ -96,7 +98,7 @@ export function verifyArtifactHeader(
 export function openArtifact(bytes: Uint8Array, opts: Verification & OpenOptions): OpenedArtifact {
   const verified = openHeader(bytes, opts, opts.payloadCap);
   const { header } = verified;
-  checkCompatibility(header, opts.recipeName);
+  checkCompatibility(header, opts.models, opts.recipeName);
   const payload = decodePayload(verified.container.payload, { maxManifest: opts.maxManifest });
   if (payload.algorithm !== header.best_class || payload.modelFormatVersion !== header.model_format_version) {
     throw new ArtifactError(

@@ -3,9 +3,9 @@
  * Each is one linear pass; every failure is an ArtifactError with reason `deserialize`.
  */
 import { isUtf8 } from 'node:buffer';
-import type { NdArray, TypedArray } from '../algorithms/types.js';
 import { ArtifactError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
+import type { NdArray, TypedArray } from '../linalg/ndarray.js';
 
 export function deserializeError(message: string): ArtifactError {
   return new ArtifactError(`payload invalid: ${message}`, 'deserialize');

@@ -4,9 +4,8 @@
  * anything up dynamically. Cost is linear in the payload size.
  */
 import { endianness } from 'node:os';
-import type { Dtype, NdArray, Params, TypedArray } from '../algorithms/types.js';
+import type { Dtype, NdArray, Params, TypedArray } from '../linalg/ndarray.js';
 import { decodeUtf8 } from './bytes.js';
-import { isCanonicalClass } from './compat.js';
 import { BLOB_ALIGNMENT, MAX_MANIFEST_BYTES, RTPK_FORMAT_VERSION, RTPK_MAGIC, RTPK_PREFIX_LEN } from './constants.js';
 import { buildCsr, checkFinite, decodeStringTable, deserializeError } from './payload-checks.js';
 import {
@@ -22,6 +21,7 @@ import {
 const MAX_NDIM = 4;
 /** Names become object keys; keep them plain so no key can touch an object prototype. */
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+const CLASS_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 function checkName(kind: string, name: string): void {
@@ -161,7 +161,9 @@ export function decodePayload(payloadBytes: Uint8Array, opts: DecodeOptions = {}
     );
   }
   const algorithm = manifest.algorithm;
-  if (!isCanonicalClass(algorithm))
+  // Which classes exist is the caller's knowledge (checked against the header before decoding and
+  // cross-checked after); here the name only has to be a plausible class identifier.
+  if (typeof algorithm !== 'string' || !CLASS_NAME.test(algorithm) || FORBIDDEN_NAMES.has(algorithm))
     throw deserializeError(`unknown algorithm ${JSON.stringify(algorithm)}`.slice(0, 200));
   const modelFormatVersion = manifest.model_format_version;
   if (!nonNegativeInt(modelFormatVersion) || modelFormatVersion < 1) {

@@ -2,9 +2,10 @@
  * RTPK/1 writer: `RTPK` | manifest length (u32 LE) | manifest JSON | zero padding to 8 | blob area.
  * Only JSON and raw little-endian typed-array bytes go into the payload; nothing executable.
  */
-import type { Dtype, NdArray, TypedArray } from '../algorithms/types.js';
+
 import { ArtifactError } from '../errors/index.js';
 import type { CsrMatrix } from '../linalg/csr.js';
+import type { Dtype, NdArray, TypedArray } from '../linalg/ndarray.js';
 import { BLOB_ALIGNMENT, RTPK_FORMAT_VERSION, RTPK_MAGIC, RTPK_PREFIX_LEN } from './constants.js';
 import {
   alignUp,

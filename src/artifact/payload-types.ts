@@ -1,6 +1,7 @@
 /** Shared shapes of the RTPK/1 payload (artifact.md §8.3). */
-import type { CanonicalClass, Dtype, NdArray, Params, TypedArray } from '../algorithms/types.js';
+
 import type { CsrMatrix } from '../linalg/csr.js';
+import type { Dtype, NdArray, Params, TypedArray } from '../linalg/ndarray.js';
 
 type TypedArrayCtor = {
   new (length: number): TypedArray;
@@ -47,7 +48,8 @@ export interface ManifestArray {
 export interface Manifest {
   format: 'rtpk';
   format_version: 1;
-  algorithm: CanonicalClass;
+  /** Algorithm class name; which names exist is the algorithm registry's business. */
+  algorithm: string;
   model_format_version: number;
   n_users: number;
   n_items: number;
@@ -59,7 +61,8 @@ export interface Manifest {
 }
 
 export interface PayloadInput {
-  algorithm: CanonicalClass;
+  /** Algorithm class name; which names exist is the algorithm registry's business. */
+  algorithm: string;
   modelFormatVersion: number;
   params: Params;
   userIds: readonly string[];
@@ -73,7 +76,8 @@ export interface PayloadInput {
 }
 
 export interface DecodedPayload {
-  algorithm: CanonicalClass;
+  /** Algorithm class name; which names exist is the algorithm registry's business. */
+  algorithm: string;
   modelFormatVersion: number;
   params: Params;
   userIds: string[];

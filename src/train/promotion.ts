@@ -10,8 +10,8 @@
  * artifact carries no holdout, creates it and can only compare with TopPop.
  */
 import { createHash } from 'node:crypto';
-import type { NdArray, Recommender } from '../algorithms/index.js';
-import { createRecommender, loadRecommender } from '../algorithms/index.js';
+import type { CanonicalClass, NdArray, Recommender } from '../algorithms/index.js';
+import { createRecommender, loadRecommender, MODEL_FORMATS } from '../algorithms/index.js';
 import { type OpenedArtifact, openArtifact, readArtifactBytes } from '../artifact/index.js';
 import type { KeyRing } from '../config/index.js';
 import type { Interactions } from '../data/cleanse.js';
@@ -49,7 +49,7 @@ export async function readPublishedModel(
   let opened: OpenedArtifact;
   try {
     const { bytes } = await readArtifactBytes(outputPath);
-    opened = openArtifact(bytes, { keyRing });
+    opened = openArtifact(bytes, { keyRing, models: MODEL_FORMATS });
   } catch (err) {
     const missing =
       (err as { reason?: string }).reason === 'read' && /not found|ENOENT|missing/i.test(errorMessage(err));
@@ -58,7 +58,12 @@ export async function readPublishedModel(
   }
   const p = opened.payload;
   const model = loadRecommender(
-    { algorithm: p.algorithm, modelFormatVersion: p.modelFormatVersion, params: p.params, arrays: p.arrays },
+    {
+      algorithm: p.algorithm as CanonicalClass,
+      modelFormatVersion: p.modelFormatVersion,
+      params: p.params,
+      arrays: p.arrays,
+    },
     p.seen,
   );
   return {

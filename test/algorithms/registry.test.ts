@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ALGORITHM_NAMES,
   ALGORITHM_SPECS,
   CANONICAL_CLASSES,
+  MODEL_FORMATS,
   createRecommender,
   getAlgorithmSpec,
   loadRecommender,
@@ -37,7 +39,7 @@ describe('algorithm registry', () => {
       expect(e).toBeInstanceOf(UnknownAlgorithmError);
       expect((e as UnknownAlgorithmError).code).toBe('unknown_algorithm');
       expect((e as Error).message).toBe(
-        "Unknown or unsupported algorithm 'SLIM'. Supported aliases: ['IALS', 'CosinekNN', 'CosineKNN', 'TopPop', 'RP3beta', 'DenseSLIM', 'TruncatedSVD', 'BPRFM'] or full class names: ['IALSRecommender', 'CosineKNNRecommender', 'TopPopRecommender', 'RP3betaRecommender', 'DenseSLIMRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender'].",
+        "Unknown or unsupported algorithm 'SLIM'. Supported aliases: ['BPRFM', 'CosineKNN', 'CosinekNN', 'DenseSLIM', 'IALS', 'RP3beta', 'TopPop', 'TruncatedSVD'] or full class names: ['BPRFMRecommender', 'CosineKNNRecommender', 'DenseSLIMRecommender', 'IALSRecommender', 'RP3betaRecommender', 'TopPopRecommender', 'TruncatedSVDRecommender'].",
       );
     }
     expect(() => resolveAlgorithmName('SLIMRecommender')).toThrow(UnknownAlgorithmError);
@@ -90,5 +92,32 @@ describe('algorithm registry', () => {
     const X = randomCounts(3, 3, 0.5, 1);
     const saved = { algorithm: 'CosineKNN', modelFormatVersion: 1, params: {}, arrays: {} } as never;
     expect(() => loadRecommender(saved, X)).toThrow(ArtifactError);
+  });
+
+  it('refuses a saved model of another layout version as version skew', async () => {
+    const X = randomCounts(6, 5, 0.5, 3);
+    const model = createRecommender('TopPop', X);
+    await model.fit();
+    const saved = model.save();
+    expect(saved.modelFormatVersion).toBe(ALGORITHM_SPECS.TopPopRecommender.modelFormatVersion);
+    const err = (() => {
+      try {
+        loadRecommender({ ...saved, modelFormatVersion: saved.modelFormatVersion + 1 }, X);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ArtifactError);
+    expect((err as ArtifactError).reason).toBe('version_skew');
+  });
+
+  it('derives names, aliases and loadable formats from the specs alone', () => {
+    for (const cls of CANONICAL_CLASSES) {
+      const spec = ALGORITHM_SPECS[cls];
+      expect(MODEL_FORMATS.get(cls)).toEqual([spec.modelFormatVersion]);
+      for (const alias of spec.aliases) expect(resolveAlgorithmName(alias)).toBe(cls);
+      expect(new RegExp(ALGORITHM_NAMES.pattern).test(cls)).toBe(true);
+    }
+    expect(Object.values(ALGORITHM_NAMES.aliases).every((c) => CANONICAL_CLASSES.includes(c))).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import {
   encodePayload,
   openArtifact,
@@ -16,7 +17,7 @@ import { key, RING, regions, sampleArtifact, sampleHeader, samplePayloadInput } 
 
 function openFailure(bytes: Uint8Array, ring = RING): ArtifactError {
   try {
-    openArtifact(bytes, { keyRing: ring });
+    openArtifact(bytes, { models: MODEL_FORMATS, keyRing: ring });
   } catch (err) {
     expect(err).toBeInstanceOf(ArtifactError);
     return err as ArtifactError;
@@ -34,7 +35,7 @@ describe('signArtifact + openArtifact', () => {
   const art = sampleArtifact();
 
   it('opens what it signed: kid, header, decoded payload, model version', () => {
-    const opened = openArtifact(art, { keyRing: RING });
+    const opened = openArtifact(art, { models: MODEL_FORMATS, keyRing: RING });
     expect(opened.kid).toBe('k1');
     expect(opened.version).toBe(2);
     expect(opened.signingKey?.fingerprint).toBe(RING[0].fingerprint);
@@ -43,7 +44,9 @@ describe('signArtifact + openArtifact', () => {
     expect(opened.header.irspack_version).toBeNull();
     expect(opened.payload.itemIds).toEqual(samplePayloadInput().itemIds);
     expect(opened.modelVersion).toBe(sha256Hex(art));
-    expect(openArtifact(art, { keyRing: RING, modelVersion: 'given' }).modelVersion).toBe('given');
+    expect(openArtifact(art, { models: MODEL_FORMATS, keyRing: RING, modelVersion: 'given' }).modelVersion).toBe(
+      'given',
+    );
   });
 
   it('signs with the first key of the ring and pads the header so the payload is 8-byte aligned', () => {
@@ -54,13 +57,13 @@ describe('signArtifact + openArtifact', () => {
     expect(p.payloadOffset % 8).toBe(0);
     expect(p.headerBytes.toString()).toMatch(/^\{"recipe_name":"purchase_log",.*\} *$/);
     expect(p.headerBytes.toString()).not.toMatch(/": /);
-    const opened = openArtifact(bytes, { keyRing: ring });
+    const opened = openArtifact(bytes, { models: MODEL_FORMATS, keyRing: ring });
     expect(opened.payload.arrays.item_factors.data.buffer).toBe(bytes.buffer);
   });
 
   it('writes non-finite header numbers as null', () => {
     const bytes = sampleArtifact(RING, sampleHeader({ best_score: Number.NaN }));
-    expect(openArtifact(bytes, { keyRing: RING }).header.best_score).toBeNull();
+    expect(openArtifact(bytes, { models: MODEL_FORMATS, keyRing: RING }).header.best_score).toBeNull();
   });
 
   it('refuses to sign with an empty ring', () => {
@@ -73,12 +76,12 @@ describe('HMAC verification', () => {
 
   it('a rotated ring with the old kid second still verifies', () => {
     const rotated = [key('k2', 0x22), RING[0]];
-    expect(openArtifact(art, { keyRing: rotated }).signingKey?.kid).toBe('k1');
+    expect(openArtifact(art, { models: MODEL_FORMATS, keyRing: rotated }).signingKey?.kid).toBe('k1');
   });
 
   it('works with a ring parsed from RECOTEM_SIGNING_KEYS', () => {
     const ring = parseSigningKeyRing(`new:${'ab'.repeat(32)},k1:${'11'.repeat(32)}`);
-    expect(openArtifact(art, { keyRing: ring }).kid).toBe('k1');
+    expect(openArtifact(art, { models: MODEL_FORMATS, keyRing: ring }).kid).toBe('k1');
   });
 
   it('an unknown kid fails with reason hmac and a WARN artifact_kid_unknown', () => {
@@ -100,11 +103,11 @@ describe('HMAC verification', () => {
 
   it('the dev ring verifies dev-signed artifacts; devUnverified skips verification entirely', () => {
     const devArt = sampleArtifact(devKeyRing());
-    expect(openArtifact(devArt, { keyRing: devKeyRing() }).kid).toBe('dev');
+    expect(openArtifact(devArt, { models: MODEL_FORMATS, keyRing: devKeyRing() }).kid).toBe('dev');
     const forged = Buffer.from(art);
     forged[regions(art)[5][1]] ^= 1;
     expect(openFailure(forged).reason).toBe('hmac');
-    expect(openArtifact(forged, { devUnverified: true }).signingKey).toBeUndefined();
+    expect(openArtifact(forged, { models: MODEL_FORMATS, devUnverified: true }).signingKey).toBeUndefined();
   });
 
   it('flipping one byte in each region is rejected with the reason of that region', () => {
@@ -179,7 +182,9 @@ describe('after verification', () => {
 
   it('the recipe name given by the caller wins in the skew message', () => {
     const bytes = sampleArtifact(RING, sampleHeader({ model_format_version: 2 }));
-    expect(() => openArtifact(bytes, { keyRing: RING, recipeName: 'news' })).toThrow(/retrain recipe 'news'/);
+    expect(() => openArtifact(bytes, { models: MODEL_FORMATS, keyRing: RING, recipeName: 'news' })).toThrow(
+      /retrain recipe 'news'/,
+    );
   });
 
   it('a payload that disagrees with the header is deserialize', () => {
@@ -203,7 +208,7 @@ describe('after verification', () => {
     const v = verifyArtifactHeader(bytes, RING);
     expect(v.header.best_class).toBe('IALSRecommender');
     expect(v.kid).toBe('k1');
-    expect(() => openArtifact(bytes, { keyRing: RING })).toThrow(/does not start with RTPK/);
+    expect(() => openArtifact(bytes, { models: MODEL_FORMATS, keyRing: RING })).toThrow(/does not start with RTPK/);
   });
 });
 
@@ -213,8 +218,8 @@ describe('property: arbitrary bytes only ever produce ArtifactError', () => {
   const expectOnlyArtifactErrors = (bytes: Uint8Array, ring = RING) => {
     for (const run of [
       () => parseContainer(bytes, { payloadCap: 1 << 20 }),
-      () => openArtifact(bytes, { keyRing: ring }),
-      () => openArtifact(bytes, { devUnverified: true }),
+      () => openArtifact(bytes, { models: MODEL_FORMATS, keyRing: ring }),
+      () => openArtifact(bytes, { models: MODEL_FORMATS, devUnverified: true }),
     ]) {
       try {
         run();
@@ -268,7 +273,7 @@ describe('property: arbitrary bytes only ever produce ArtifactError', () => {
           for (const [at, v] of edits) p[at] = v;
           const signed = signArtifact({ keyRing: RING, header, payload: p });
           try {
-            const opened = openArtifact(signed, { keyRing: RING });
+            const opened = openArtifact(signed, { models: MODEL_FORMATS, keyRing: RING });
             // Anything that decodes must still satisfy the structural invariants.
             expect(opened.payload.seen.indptr[opened.payload.seen.rows]).toBe(opened.payload.seen.indices.length);
             expect(new Set(opened.payload.userIds).size).toBe(opened.payload.userIds.length);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import {
   type ByteStore,
   openArtifact,
@@ -163,7 +164,7 @@ describe('writeArtifact + readArtifactBytes (local)', () => {
     expect(read.resolvedPath).toBe(target);
     expect(read.pointerPath).toBe(out);
     expect(read.bytes.equals(art)).toBe(true);
-    expect(openArtifact(read.bytes, { keyRing: RING }).modelVersion).toBe(res.modelVersion);
+    expect(openArtifact(read.bytes, { models: MODEL_FORMATS, keyRing: RING }).modelVersion).toBe(res.modelVersion);
 
     // A second version keeps the old file and moves the pointer.
     const art2 = sampleArtifact(RING, sampleHeader({ recipe_name: 'x' }));

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import { acquireRecipeLock } from '../../src/train/index.js';
@@ -104,7 +105,7 @@ describe('SIGKILL at each phase of `recotem train`', () => {
     // Readers still resolve the pointer to the complete previous artifact.
     const read = await readArtifactBytes(r.output);
     expect(read.bytes.equals(previous)).toBe(true);
-    expect(openArtifact(read.bytes, { keyRing }).kid).toBe('test-key');
+    expect(openArtifact(read.bytes, { models: MODEL_FORMATS, keyRing }).kid).toBe('test-key');
     expect(filesBesidesLock(r.out).filter((n) => !n.startsWith('.'))).toEqual([
       'model.00000000.recotem',
       'model.recotem',
@@ -123,6 +124,6 @@ describe('SIGKILL at each phase of `recotem train`', () => {
     expect(files).toHaveLength(3);
     const published = await readArtifactBytes(r.output);
     expect(published.bytes.equals(previous)).toBe(false);
-    expect(openArtifact(published.bytes, { keyRing }).header.recipe_name).toBe('shop');
+    expect(openArtifact(published.bytes, { models: MODEL_FORMATS, keyRing }).header.recipe_name).toBe('shop');
   });
 });

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import {
   type ByteStore,
   type KeyRing,
@@ -31,7 +32,7 @@ afterAll(() => art?.cleanup());
 /** `ok` when the artifact opens (verified and decoded), else the ArtifactError reason. */
 function outcome(bytes: Uint8Array, keyRing: KeyRing = art.keyRing, payloadCap?: number): string {
   try {
-    openArtifact(bytes, { keyRing, payloadCap });
+    openArtifact(bytes, { models: MODEL_FORMATS, keyRing, payloadCap });
     return 'ok';
   } catch (err) {
     if (!(err instanceof ArtifactError)) throw err;
@@ -70,7 +71,7 @@ const kidKey = (kid: string) => `${kid}:${registerSecret(Buffer.from(kid.padEnd(
 
 describe('the trained artifact', () => {
   it('opens with its own key ring: the baseline every attack below starts from', () => {
-    const opened = openArtifact(art.bytes, { keyRing: art.keyRing });
+    const opened = openArtifact(art.bytes, { models: MODEL_FORMATS, keyRing: art.keyRing });
     expect(opened.header.best_class).toBe('RP3betaRecommender');
     expect(opened.kid).toBe('test-key');
     expect(art.regions.payload[1] - art.regions.payload[0]).toBeGreaterThan(4096);
@@ -200,7 +201,7 @@ describe('keys (A3)', () => {
     }
     // A retrain under the rotated ring signs with its first key and no longer needs the old one.
     const resigned = signArtifact({ keyRing: rotated, header: container().headerBytes, payload: container().payload });
-    expect(openArtifact(resigned, { keyRing: fresh }).kid).toBe('rotated-2026');
+    expect(openArtifact(resigned, { models: MODEL_FORMATS, keyRing: fresh }).kid).toBe('rotated-2026');
     quietly(() => expect(outcome(resigned, art.keyRing)).toBe('hmac'));
   });
 });
@@ -270,7 +271,9 @@ describe('read-once protocol (A7)', () => {
     const direct = countingStore({ 's3://b/m.recotem': art.bytes });
     const read = await readArtifactBytes('s3://b/m.recotem', { store: direct.store });
     expect(direct.reads).toEqual(['s3://b/m.recotem']);
-    expect(openArtifact(read.bytes, { keyRing: art.keyRing }).modelVersion).toBe(sha256Hex(art.bytes));
+    expect(openArtifact(read.bytes, { models: MODEL_FORMATS, keyRing: art.keyRing }).modelVersion).toBe(
+      sha256Hex(art.bytes),
+    );
 
     const pointed = countingStore({
       's3://b/p.recotem': Buffer.from('p.12345678.recotem\n'),
@@ -282,7 +285,7 @@ describe('read-once protocol (A7)', () => {
   });
 
   it('the bytes handed to the decoder are the bytes that were verified (views, not a second read)', () => {
-    const opened = openArtifact(art.bytes, { keyRing: art.keyRing });
+    const opened = openArtifact(art.bytes, { models: MODEL_FORMATS, keyRing: art.keyRing });
     expect(opened.container.payload.buffer).toBe(art.bytes.buffer);
     expect(opened.container.headerBytes.buffer).toBe(art.bytes.buffer);
   });

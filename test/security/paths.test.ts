@@ -6,6 +6,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import type { SourceRegistry } from '../../src/data/sources/registry.js';
 import { getSourceRegistry } from '../../src/data/sources/registry.js';
@@ -57,7 +58,7 @@ describe('pointer files cannot leave their directory (A8)', () => {
     const read = await resolve(text);
     expect(read.pointerPath).toBeUndefined();
     expect(read.resolvedPath).toBe(join(dir, 'model.recotem'));
-    expect(() => openArtifact(read.bytes, { keyRing: TEST_KEY_RING })).toThrow(
+    expect(() => openArtifact(read.bytes, { models: MODEL_FORMATS, keyRing: TEST_KEY_RING })).toThrow(
       expect.objectContaining({ reason: 'parse' }),
     );
   });

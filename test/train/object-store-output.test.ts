@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import { openArtifact, readArtifactBytes, setRemoteStoreFactory } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import { openStore, remoteArtifactStore } from '../../src/data/index.js';
@@ -72,7 +73,10 @@ describe('artifacts on an object store', () => {
     setRemoteStoreFactory(remoteArtifactStore);
     const { bytes, resolvedPath } = await readArtifactBytes('s3://models/shop/model.recotem');
     expect(resolvedPath).toBe(`s3://models/shop/${pointer.trim()}`);
-    const opened = openArtifact(bytes, { keyRing: parseSigningKeyRing(ws.env.RECOTEM_SIGNING_KEYS as string) });
+    const opened = openArtifact(bytes, {
+      models: MODEL_FORMATS,
+      keyRing: parseSigningKeyRing(ws.env.RECOTEM_SIGNING_KEYS as string),
+    });
     expect(opened.payload.userIds).toHaveLength(60);
   });
 

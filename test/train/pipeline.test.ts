@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
 import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import { makeTrainWorkspace, type TrainWorkspace } from '../helpers/train-fixtures.js';
@@ -63,7 +64,10 @@ describe('recotem train (end to end)', () => {
     expect(done.trained_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const { bytes } = await readArtifactBytes(ws.outputPath);
-    const opened = openArtifact(bytes, { keyRing: parseSigningKeyRing(ws.env.RECOTEM_SIGNING_KEYS as string) });
+    const opened = openArtifact(bytes, {
+      models: MODEL_FORMATS,
+      keyRing: parseSigningKeyRing(ws.env.RECOTEM_SIGNING_KEYS as string),
+    });
     expect(opened.header).toMatchObject({
       recipe_name: 'shop',
       best_class: 'TopPopRecommender',

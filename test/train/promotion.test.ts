@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRecommender } from '../../src/algorithms/index.js';
+import { createRecommender, MODEL_FORMATS } from '../../src/algorithms/index.js';
 import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import type { Interactions } from '../../src/data/cleanse.js';
@@ -116,7 +116,10 @@ describe('promotion gate in recotem train', () => {
       expect(first.status).toBe('trained');
       expect(logs.events('promotion_holdout_ready')[0]).toMatchObject({ created: true });
       const keyRing = parseSigningKeyRing(ws.env.RECOTEM_SIGNING_KEYS as string);
-      const published = openArtifact((await readArtifactBytes(ws.outputPath)).bytes, { keyRing });
+      const published = openArtifact((await readArtifactBytes(ws.outputPath)).bytes, {
+        keyRing,
+        models: MODEL_FORMATS,
+      });
       expect(published.payload.arrays[HOLDOUT_ARRAY]?.dtype).toBe('uint8');
       const promo = published.header.promotion as Record<string, number>;
       expect(promo.candidate).toBeGreaterThan(promo.toppop);

@@ -4,6 +4,7 @@
  * arrays. Pure CPU work on one buffer (read-once protocol), so it runs either on the event loop
  * (small artifacts) or in a worker thread (./decode-worker.ts) that receives the buffer by transfer.
  */
+import { type CanonicalClass, MODEL_FORMATS } from '../../algorithms/registry.js';
 import { extractKid, type KeyRing, openArtifact, sha256Hex } from '../../artifact/index.js';
 import { ArtifactError, type ArtifactErrorReason, errorMessage } from '../../errors/index.js';
 import { safeKid } from '../../log/index.js';
@@ -47,6 +48,7 @@ export function decodeBytes(bytes: Uint8Array, job: DecodeJob): DecodeOutcome {
     const sha = sha256Hex(bytes);
     if (job.skipIfSha !== null && sha === job.skipIfSha) return { ok: true, unchanged: true, sha };
     const opened = openArtifact(bytes, {
+      models: MODEL_FORMATS,
       keyRing: job.keyRing,
       payloadCap: job.payloadCap,
       recipeName: job.recipeName,
@@ -60,7 +62,8 @@ export function decodeBytes(bytes: Uint8Array, job: DecodeJob): DecodeOutcome {
       kid: opened.kid,
       header: opened.header as Record<string, unknown>,
       payload: {
-        algorithm: p.algorithm,
+        // openArtifact refused any class MODEL_FORMATS does not list.
+        algorithm: p.algorithm as CanonicalClass,
         modelFormatVersion: p.modelFormatVersion,
         params: p.params,
         userIds: p.userIds,

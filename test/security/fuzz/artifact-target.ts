@@ -5,6 +5,7 @@
  * mutated artifact that was not re-signed must never verify unless its bytes are unchanged.
  */
 import fc from 'fast-check';
+import { MODEL_FORMATS } from '../../../src/algorithms/registry.js';
 import { type KeyRing, openArtifact, parseContainer, signArtifact } from '../../../src/artifact/index.js';
 import { ArtifactError } from '../../../src/errors/index.js';
 import { captureLogs } from '../../../src/log/index.js';
@@ -98,11 +99,17 @@ export const artifactTarget: FuzzTarget = {
         logs.clear();
         const parsed = readerOutcome(() => parseContainer(input.bytes), 'parseContainer');
         if (parsed !== 'ok' && parsed !== 'parse') throw new Error(`parseContainer failed with reason ${parsed}`);
-        const verified = readerOutcome(() => openArtifact(input.bytes, { keyRing }), 'openArtifact');
+        const verified = readerOutcome(
+          () => openArtifact(input.bytes, { models: MODEL_FORMATS, keyRing }),
+          'openArtifact',
+        );
         if (verified === 'ok' && !input.signed && !input.bytes.equals(original)) {
           throw new Error('a modified artifact passed HMAC verification');
         }
-        readerOutcome(() => openArtifact(input.bytes, { devUnverified: true }), 'openArtifact(devUnverified)');
+        readerOutcome(
+          () => openArtifact(input.bytes, { models: MODEL_FORMATS, devUnverified: true }),
+          'openArtifact(devUnverified)',
+        );
         return { label: `${input.kind}:${verified}` };
       },
       describe: (input: ArtifactInput) =>

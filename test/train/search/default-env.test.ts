@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../../src/algorithms/evaluator.js';
-import { CANONICAL_CLASSES } from '../../../src/algorithms/types.js';
+import { CANONICAL_CLASSES } from '../../../src/algorithms/registry.js';
 import { csrFromCoo } from '../../../src/linalg/csr.js';
 import { createEvaluator, getRecommenderSpec } from '../../../src/train/search/default-env.js';
 import { runSearch } from '../../../src/train/search/index.js';
