@@ -144,7 +144,7 @@ export class CosineKNNRecommender extends ItemWeightRecommender {
 export const cosineKnnSpec: RecommenderSpec<typeof CLASS> = {
   className: CLASS,
   modelFormatVersion: MODEL_FORMAT_VERSION,
-  aliases: ['CosineKNN', 'CosinekNN'],
+  aliases: ['CosinekNN', 'CosineKNN'],
   defaults: cosineKnnDefaults,
   searchSpace: cosineKnnSearchSpace,
   iterative: false,
