@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalClass, NdArray, Recommender } from '../algorithms/index.js';
-import { createRecommender, loadRecommender, MODEL_FORMATS } from '../algorithms/index.js';
+import { createRecommender, loadRecommender, MODEL_FORMATS, parseMetric } from '../algorithms/index.js';
+import { addUserMetrics, dcgDiscounts, MetricSums } from '../algorithms/metrics.js';
 import { type OpenedArtifact, openArtifact, readArtifactBytes } from '../artifact/index.js';
 import type { KeyRing } from '../config/index.js';
 import type { Interactions } from '../data/cleanse.js';
@@ -188,18 +189,24 @@ export function withoutHoldout(data: Interactions, h: FrozenHoldout): Interactio
   };
 }
 
-/** Metric of `model` on the holdout, scoring each holdout user as a known user with seen items masked. */
+/**
+ * Metric of `model` on the holdout, scoring each holdout user as a known user with seen items masked.
+ * The per-user metrics are the evaluator's own (`addUserMetrics`); an unknown metric name is an error.
+ */
 export function holdoutScore(
   scored: { model: Recommender; userIds: readonly string[]; itemIds: readonly string[]; seen: CsrMatrix },
   h: FrozenHoldout,
   metric: string,
   cutoff: number,
 ): number {
+  const name = parseMetric(metric);
   const userPos = new Map(scored.userIds.map((id, i) => [id, i]));
   const itemPos = new Map(scored.itemIds.map((id, i) => [id, i]));
   const nItems = scored.itemIds.length;
   const scores = new Float32Array(nItems);
-  let total = 0;
+  const relevantMark = new Int32Array(nItems);
+  const discounts = dcgDiscounts(cutoff);
+  const sums = new MetricSums();
   let users = 0;
   for (let k = 0; k < h.users.length; k++) {
     const truth = h.items[k];
@@ -207,42 +214,17 @@ export function holdoutScore(
     users++;
     const u = userPos.get(h.users[k]);
     if (u === undefined) continue; // an unknown user scores 0
-    const relevant = new Set<number>();
+    const stamp = users;
     for (const id of truth) {
       const i = itemPos.get(id);
-      if (i !== undefined) relevant.add(i);
+      if (i !== undefined) relevantMark[i] = stamp;
     }
     scored.model.scoreUsers(Int32Array.of(u), scores);
     maskRow(scores, 0, scored.seen, u);
-    total += userMetric(metric, topK(scores, cutoff), relevant, truth.length);
+    const ranked = topK(scores, cutoff);
+    addUserMetrics(sums, ranked, ranked.length, truth.length, relevantMark, stamp, discounts);
   }
-  return users === 0 ? 0 : total / users;
-}
-
-/** Per-user metric with the evaluator's definitions (training.md §4). */
-function userMetric(metric: string, ranked: Int32Array, relevant: Set<number>, nTruth: number): number {
-  let hits = 0;
-  let dcg = 0;
-  let ap = 0;
-  ranked.forEach((item, i) => {
-    if (!relevant.has(item)) return;
-    hits++;
-    dcg += 1 / Math.log2(i + 2);
-    ap += hits / (i + 1);
-  });
-  switch (metric) {
-    case 'hit':
-      return hits > 0 ? 1 : 0;
-    case 'recall':
-      return hits / nTruth;
-    case 'map':
-      return ap / nTruth;
-    default: {
-      let idcg = 0;
-      for (let i = 0; i < Math.min(nTruth, ranked.length); i++) idcg += 1 / Math.log2(i + 2);
-      return idcg > 0 ? dcg / idcg : 0;
-    }
-  }
+  return users === 0 ? 0 : sums[name] / users;
 }
 
 export interface GateDecision {
