@@ -14,6 +14,7 @@ import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes } from './routes/health.js';
 import { verbRoutes } from './routes/verbs.js';
+import { responseSerializerCompiler } from './serializers.js';
 
 /** Paths the server knows and the methods each serves, for telling 405 from 404. */
 export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean }) {
@@ -51,10 +52,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       sendNotFound(reply);
     },
   });
-  // Validation is done by the routes themselves (with zod); response schemas exist for the
-  // OpenAPI document only, so serialisation stays a plain JSON.stringify.
+  // Validation is done by the routes themselves (with zod); responses are serialised by
+  // functions compiled from the documented response schemas.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
   await app.register(requestIdPlugin);

@@ -31,6 +31,7 @@ import {
   RecommendRequest,
   type Verb,
 } from '../schemas.js';
+import { JSON_TYPE, serializeBatchResponse } from '../serializers.js';
 import { elementErrorMessage, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
 
@@ -132,6 +133,7 @@ class BatchCollector {
     recordDegraded(this.request, this.ctx.metrics, this);
     setModelVersionHeader(reply, loaded.version);
     recordVerbOutcome(this.request, this.ctx.metrics, 'ok', false);
+    reply.type(JSON_TYPE).serializer(serializeBatchResponse);
     return {
       request_id: this.request.requestId,
       recipe: loaded.entry.name,

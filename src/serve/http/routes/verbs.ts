@@ -35,6 +35,7 @@ import {
   VERBS,
   type Verb,
 } from '../schemas.js';
+import { JSON_TYPE, serializeRecommendResponse } from '../serializers.js';
 import { RequestValidationError, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { handleBatchRecommend, handleBatchRecommendRelated } from './batch.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
@@ -173,6 +174,7 @@ function respondSingle(
   const degraded = built.fallback + built.dropped;
   if (degraded > 0) reply.header('x-recotem-items-degraded', String(degraded));
   recordVerbOutcome(request, ctx.metrics, 'ok', false);
+  reply.type(JSON_TYPE).serializer(serializeRecommendResponse);
   return {
     request_id: request.requestId,
     recipe: loaded.entry.name,

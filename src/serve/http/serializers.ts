@@ -1,0 +1,28 @@
+/**
+ * Response bodies serialised by functions compiled once from the documented response schemas
+ * (fast-json-stringify, the serializer Fastify itself uses), instead of a generic JSON.stringify:
+ * about 3× faster for a `:recommend` body, and what goes out has the documented shape.
+ */
+import fastJson from 'fast-json-stringify';
+import type { FastifySerializerCompiler } from 'fastify/types/schema.js';
+import { z } from 'zod';
+import { BatchResponse, RecommendResponse } from './schemas.js';
+
+export type Serialize = (data: unknown) => string;
+
+/** What Fastify sends for JSON bodies; a reply with its own serializer must set it itself. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function compileResponseSerializer(schema: z.ZodType): Serialize {
+  // Metadata fields of items are open-ended (`additionalProperties: {}`) and fall back to JSON.
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' });
+  return fastJson(json as Parameters<typeof fastJson>[0]) as Serialize;
+}
+
+/** The four verbs share one route, so their handlers pick the serializer of their body. */
+export const serializeRecommendResponse = compileResponseSerializer(RecommendResponse);
+export const serializeBatchResponse = compileResponseSerializer(BatchResponse);
+
+/** Routes that declare zod response schemas get them compiled; anything else stays plain JSON. */
+export const responseSerializerCompiler: FastifySerializerCompiler<unknown> = ({ schema }) =>
+  schema instanceof z.ZodType ? compileResponseSerializer(schema) : (data: unknown) => JSON.stringify(data);
