@@ -5,8 +5,10 @@
  * accepted because JSON cannot tell `10.0` from `10`.
  */
 import { z } from 'zod';
+import { NAME_PATTERN } from '../../recipe/index.js';
 
-export const RECIPE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The path's `{name}` is a recipe name, with the recipe loader's own pattern. */
+export const RECIPE_NAME_PATTERN = NAME_PATTERN;
 export const MAX_ID_CHARS = 256;
 export const MAX_LIMIT = 1000;
 export const MAX_EXCLUDE = 1000;

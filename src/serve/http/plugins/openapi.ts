@@ -8,7 +8,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import type { Verb } from '../schemas.js';
+import { RECIPE_NAME_PATTERN, type Verb } from '../schemas.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -43,7 +43,7 @@ function verbOperation(verb: Verb, request: string, response: string, statuses: 
     tags: ['recommendations'],
     operationId: verb.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase()),
     parameters: [
-      { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+      { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: RECIPE_NAME_PATTERN.source } },
     ],
     security: [{ apiKey: [] }],
     requestBody: { required: true, content: content(ref(request, 'input')) },
