@@ -45,7 +45,8 @@ const CLASS = 'BPRFMRecommender' as const;
 const MODEL_FORMAT_VERSION = 1;
 const FOLD_IN_EPOCHS = 30;
 
-export const bprFmDefaults: Params = {
+/** The defaults, written once: the search starts from them and `readConfig` falls back to them. */
+const DEFAULTS = {
   n_components: 128,
   item_alpha: 1e-9,
   user_alpha: 1e-9,
@@ -54,7 +55,8 @@ export const bprFmDefaults: Params = {
   random_seed: 42,
   learning_rate: 0.05,
   max_sampled: 10,
-};
+} as const;
+export const bprFmDefaults: Params = { ...DEFAULTS };
 
 export const bprFmSearchSpace: SearchSpace = {
   n_components: { kind: 'int', low: 4, high: 256 },
@@ -75,16 +77,16 @@ interface BprConfig {
 }
 
 function readConfig(params: Params): BprConfig {
-  const loss = readChoice(params, CLASS, 'loss', ['bpr', 'warp'] as const, 'bpr');
+  const d = DEFAULTS;
   return {
-    k: readNumber(params, CLASS, 'n_components', 128, { integer: true, min: 1 }),
-    itemAlpha: readNumber(params, CLASS, 'item_alpha', 1e-9, { min: 0 }),
-    userAlpha: readNumber(params, CLASS, 'user_alpha', 1e-9, { min: 0 }),
-    loss,
-    epochs: readNumber(params, CLASS, 'train_epochs', 128, { integer: true, min: 0 }),
-    seed: readNumber(params, CLASS, 'random_seed', 42, { integer: true }),
-    lr: readNumber(params, CLASS, 'learning_rate', 0.05, { min: 0, minExclusive: true }),
-    maxSampled: readNumber(params, CLASS, 'max_sampled', 10, { integer: true, min: 1 }),
+    k: readNumber(params, CLASS, 'n_components', d.n_components, { integer: true, min: 1 }),
+    itemAlpha: readNumber(params, CLASS, 'item_alpha', d.item_alpha, { min: 0 }),
+    userAlpha: readNumber(params, CLASS, 'user_alpha', d.user_alpha, { min: 0 }),
+    loss: readChoice(params, CLASS, 'loss', ['bpr', 'warp'] as const, d.loss),
+    epochs: readNumber(params, CLASS, 'train_epochs', d.train_epochs, { integer: true, min: 0 }),
+    seed: readNumber(params, CLASS, 'random_seed', d.random_seed, { integer: true }),
+    lr: readNumber(params, CLASS, 'learning_rate', d.learning_rate, { min: 0, minExclusive: true }),
+    maxSampled: readNumber(params, CLASS, 'max_sampled', d.max_sampled, { integer: true, min: 1 }),
   };
 }
 
