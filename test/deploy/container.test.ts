@@ -15,7 +15,27 @@ describe('Dockerfile', () => {
   it('pins one Node base image for every stage', () => {
     const bases = ops('FROM', docker).map((i) => i.args.split(/\s+/)[0]);
     expect(bases.length).toBeGreaterThanOrEqual(2);
-    for (const b of bases) expect(b).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    for (const b of bases) expect(b).toMatch(/^node:26\.\d+\.\d+-bookworm-slim$/);
+    expect(new Set(bases).size).toBe(1);
+  });
+
+  it('ships no dev dependencies, native build intermediates or dependency sources', () => {
+    const build = docker
+      .filter((i) => i.stage === 0 && i.op === 'RUN')
+      .map((i) => i.args)
+      .join(' ');
+    expect(build).toMatch(/npm prune --omit=dev/);
+    expect(build).toMatch(/rm -rf build deps src/);
+    expect(build).toMatch(/-name '\*\.map'/);
+    // The build stage is labelled so that a classic builder's leftover can be pruned by label.
+    expect(docker.find((i) => i.stage === 0 && i.op === 'LABEL')?.args).toBe('recotem.stage=build');
+  });
+
+  it('keeps keys and local state out of the build context', () => {
+    const ignore = repoFile('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of ['.env', '*.env', '.git', 'node_modules', 'artifacts']) expect(ignore).toContain(entry);
   });
 
   it('runs as uid 1000 from /workspace, with /recipes and /artifacts owned by 1000', () => {
@@ -97,13 +117,16 @@ describe('compose.yaml', () => {
     return hit ? { ...hit, rest: containerPath.slice(hit.target.length) } : null;
   }
 
-  it('uses the pinned image the chart deploys', () => {
+  it('builds the image from this checkout under a local name, and names the pinned registry image', () => {
     const values = chartValues();
     const appVersion = parseYaml(repoFile('helm/recotem/Chart.yaml')).appVersion;
     for (const s of [train, serve]) {
-      expect(s.image).toBe(`${(values.image as { repository: string }).repository}:${appVersion}`);
+      expect(s.image).toBe('recotem:local');
+      expect(s.build).toBe('.');
       expect(s.working_dir).toBe('/workspace');
     }
+    // The comment telling how to pin a published version names the chart's image.
+    expect(repoFile('compose.yaml')).toContain(`${(values.image as { repository: string }).repository}:${appVersion}`);
   });
 
   it('mounts repository paths that exist, recipes read-only', () => {

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,5 +79,27 @@ describe('scripts/healthcheck.mjs', () => {
 
   it('--live exits 1 on a refused connection', async () => {
     expect(await runProbe(await closedPort(), ['--live'])).toBe(1);
+  });
+
+  it('judges serve containers only: a train container is healthy without a server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recotem-hc-'));
+    try {
+      const pid1 = (args: string[]) => {
+        const file = join(dir, `cmdline-${args[3]}`);
+        writeFileSync(file, `${args.join('\0')}\0`);
+        return ['--pid1-cmdline', file];
+      };
+      const closed = await closedPort();
+      expect(await runProbe(closed, pid1(['/usr/bin/tini', '--', 'recotem', 'train', '/recipes/r.yaml']))).toBe(0);
+      expect(await runProbe(closed, pid1(['/usr/bin/tini', '--', 'recotem', 'serve', '--recipes', '/recipes']))).toBe(
+        1,
+      );
+      const seen: Seen[] = [];
+      const port = await serveStatus(200, seen);
+      expect(await runProbe(port, pid1(['/usr/bin/tini', '--', 'recotem', 'serve', '--recipes', '/r']))).toBe(0);
+      expect(seen).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
