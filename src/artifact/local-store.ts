@@ -2,8 +2,8 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type FileHandle, mkdir, open, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { NotRegularFileError, openRegularFile } from '../config/index.js';
 import { ArtifactError, RecotemError } from '../errors/index.js';
 import type { ByteStore, StoreStat } from './store.js';
@@ -23,7 +23,7 @@ function pathOf(uri: string): string {
  * Read at most `cap + 1` bytes of a regular file (FIFOs, devices, sockets and files under /proc,
  * /sys or /dev are refused before anything is read).
  */
-export async function readLocalBounded(path: string, cap: number): Promise<Buffer> {
+export async function readLocalBounded(path: string, cap: number, root: string | null = null): Promise<Buffer> {
   let fh: FileHandle;
   try {
     fh = await openRegularFile(path);
@@ -34,9 +34,36 @@ export async function readLocalBounded(path: string, cap: number): Promise<Buffe
     throw err;
   }
   try {
+    if (root !== null) await requireInsideRoot(fh, path, root);
     return await readHandleBounded(fh, cap, (await fh.stat()).size, path);
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * The file actually opened (its descriptor's link, so a symlink swapped after the open changes
+ * nothing) must lie inside the real path of `root`.
+ */
+async function requireInsideRoot(fh: FileHandle, path: string, root: string): Promise<void> {
+  let opened: string;
+  try {
+    opened = await readlink(`/proc/self/fd/${fh.fd}`);
+  } catch {
+    opened = await realpath(path);
+  }
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    throw new ArtifactError(`RECOTEM_ARTIFACT_ROOT '${root}' cannot be resolved; refusing to read '${path}'`, 'read');
+  }
+  const rel = relative(realRoot, opened);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new ArtifactError(
+      `artifact '${path}' resolves outside RECOTEM_ARTIFACT_ROOT; symlink escapes are refused`,
+      'read',
+    );
   }
 }
 
@@ -212,6 +239,11 @@ export async function writeLocalAtomic(path: string, bytes: Uint8Array, opts: At
     throw writeFailure(err, path);
   }
   await syncDirectory(dir);
+}
+
+/** The local store with every read contained in `root` (RECOTEM_ARTIFACT_ROOT). */
+export function containedLocalByteStore(root: string): ByteStore {
+  return { ...localByteStore, readBounded: (uri, cap) => readLocalBounded(pathOf(uri), cap, root) };
 }
 
 export const localByteStore: ByteStore = {

@@ -4,14 +4,20 @@
  */
 import { ArtifactError } from '../errors/index.js';
 import { DEFAULT_ARTIFACT_CAP, MAX_POINTER_BYTES, POINTER_PATTERN } from './constants.js';
+import { containedLocalByteStore } from './local-store.js';
 import { type ByteStore, isNotFound, storeFor } from './store.js';
-import { siblingUri } from './uri.js';
+import { siblingUri, uriScheme } from './uri.js';
 
 export interface ReadArtifactOptions {
   /** Largest artifact accepted (RECOTEM_MAX_ARTIFACT_BYTES). */
   artifactCap?: number;
   /** Store to use instead of the one chosen by the URI scheme. */
   store?: ByteStore;
+  /**
+   * RECOTEM_ARTIFACT_ROOT: every local file read (the path, and a pointer's target) must resolve
+   * inside this directory, symlinks followed. Remote URIs are not affected.
+   */
+  root?: string | null;
 }
 
 export interface ArtifactBytes {
@@ -65,7 +71,8 @@ async function boundedRead(store: ByteStore, uri: string, cap: number): Promise<
 
 export async function readArtifactBytes(uri: string, opts: ReadArtifactOptions = {}): Promise<ArtifactBytes> {
   const cap = opts.artifactCap ?? DEFAULT_ARTIFACT_CAP;
-  const store = storeFor(uri, opts.store);
+  const local = uriScheme(uri) === undefined || uriScheme(uri) === 'file';
+  const store = opts.root && local && !opts.store ? containedLocalByteStore(opts.root) : storeFor(uri, opts.store);
   const first = await boundedRead(store, uri, cap);
   const target = pointerTarget(first);
   if (target === undefined) return { bytes: first, resolvedPath: uri };

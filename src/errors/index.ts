@@ -75,6 +75,7 @@ export type ArtifactErrorReason =
   | 'hmac'
   | 'header_json'
   | 'version_skew'
+  | 'recipe_mismatch'
   | 'deserialize'
   | 'metadata'
   | 'yaml'

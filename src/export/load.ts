@@ -46,7 +46,7 @@ const noExecutor: ScoringExecutor = {
 export function loadTarget(source: ModelSource): LoadTarget {
   if (source.recipe !== null) return targetOf(source.recipe);
   const name = basename(source.artifact).replace(/\.recotem$/, '') || 'artifact';
-  return { name, artifactPath: source.artifact, itemMetadata: null, serving: DEFAULT_SERVING_OPTIONS };
+  return { name, artifactPath: source.artifact, itemMetadata: null, serving: DEFAULT_SERVING_OPTIONS, unbound: true };
 }
 
 export async function loadExportModel(source: ModelSource, limits: LoadLimits): Promise<LoadedEntry> {

@@ -48,6 +48,7 @@ export function settingsFromConfig(opts: RunServerOptions): ServeSettings {
     insecureNoAuth: opts.insecureNoAuth,
     devAllowUnsigned: opts.devAllowUnsigned,
     workers: parseWorkerModel(opts.env.RECOTEM_SERVE_WORKERS),
+    artifactRoot: opts.env.RECOTEM_ARTIFACT_ROOT?.trim() || null,
   };
 }
 

@@ -115,6 +115,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
       deps: {
         keyRing: opts.keyRing,
         artifactCap: settings.maxArtifactBytes,
+        artifactRoot: settings.artifactRoot,
         payloadCap: settings.maxPayloadBytes,
         metadataFieldDeny: settings.metadataFieldDeny,
         executor,

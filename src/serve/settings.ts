@@ -37,6 +37,8 @@ export interface ServeSettings {
   insecureNoAuth: boolean;
   devAllowUnsigned: boolean;
   workers: WorkerModel;
+  /** RECOTEM_ARTIFACT_ROOT: when set, every local artifact read must resolve inside it. */
+  artifactRoot: string | null;
 }
 
 export const DEFAULT_SETTINGS: ServeSettings = {
@@ -56,6 +58,7 @@ export const DEFAULT_SETTINGS: ServeSettings = {
   insecureNoAuth: false,
   devAllowUnsigned: false,
   workers: { kind: 'inline' },
+  artifactRoot: null,
 };
 
 const DEV_ENVS = new Set(['development', 'dev', 'test']);

@@ -37,8 +37,6 @@ beforeAll(async () => {
   const models = join(root.dir, 'models');
   mkdirSync(recipes);
   mkdirSync(models);
-  const good = join(models, 'good.recotem');
-  writeFileSync(good, buildArtifact());
   const fifo = join(root.dir, 'metadata.fifo');
   expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
   const secretFile = join(root.dir, 'db-password');
@@ -46,12 +44,17 @@ beforeAll(async () => {
   const keyHeader = join(root.dir, 'key-header.csv');
   writeFileSync(keyHeader, `item,${headerKey}\ni1,x\n`);
 
-  const meta = (path: string) => ({ artifactPath: good, metadata: { path, fields: ['title'] } });
-  await writeRecipe(recipes, 'environ.yaml', 'environ', meta('/proc/self/environ'));
-  await writeRecipe(recipes, 'devzero.yaml', 'devzero', meta('/dev/zero'));
-  await writeRecipe(recipes, 'fifo.yaml', 'fifo', meta(fifo));
-  await writeRecipe(recipes, 'secret.yaml', 'secret', meta(secretFile));
-  await writeRecipe(recipes, 'keyheader.yaml', 'keyheader', meta(keyHeader));
+  /** A recipe with a good artifact of its own and item metadata at `path`. */
+  const withMetadata = async (name: string, path: string) => {
+    const artifactPath = join(models, `${name}.recotem`);
+    writeFileSync(artifactPath, buildArtifact({ recipeName: name }));
+    await writeRecipe(recipes, `${name}.yaml`, name, { artifactPath, metadata: { path, fields: ['title'] } });
+  };
+  await withMetadata('environ', '/proc/self/environ');
+  await withMetadata('devzero', '/dev/zero');
+  await withMetadata('fifo', fifo);
+  await withMetadata('secret', secretFile);
+  await withMetadata('keyheader', keyHeader);
   await writeRecipe(recipes, 'passwd.yaml', 'passwd', { artifactPath: '/etc/passwd' });
   await writeRecipe(recipes, 'envartifact.yaml', 'envartifact', { artifactPath: '/proc/self/environ' });
   await writeRecipe(recipes, 'fifoartifact.yaml', 'fifoartifact', { artifactPath: fifo });

@@ -183,7 +183,7 @@ describe('recipes linked in from outside the recipes directory', () => {
     const elsewhere = join(tmp.dir, 'elsewhere');
     mkdirSync(recipes);
     mkdirSync(elsewhere);
-    writeFileSync(join(tmp.dir, 'a.recotem'), buildArtifact());
+    writeFileSync(join(tmp.dir, 'a.recotem'), buildArtifact({ recipeName: 'inside' }));
     await writeRecipe(recipes, 'inside.yaml', 'inside', { artifactPath: join(tmp.dir, 'a.recotem') });
     const foreign = await writeRecipe(elsewhere, 'foreign.yaml', 'foreign', {
       artifactPath: join(tmp.dir, 'a.recotem'),

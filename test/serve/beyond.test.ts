@@ -373,7 +373,7 @@ describe('filter index built at load', () => {
     const { dir, cleanup } = await tempDir();
     const server = { app: undefined as Awaited<ReturnType<typeof serverOver>> | undefined };
     try {
-      await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact());
+      await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact({ recipeName: 'm' }));
       await writeFile(join(dir, 'items.csv'), 'item_id,genre,secret\ni2,a,1\ni3,b,2\ni4,a,3\ni5,b,4\ni6,a,5\n');
       const yaml = recipeYaml('m', {
         artifactPath: join(dir, 'm.recotem'),

@@ -26,11 +26,11 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('startup', () => {
   it('loads good recipes, stubs every failure with a sanitised reason, reports health', async () => {
-    const good = buildArtifact();
+    const good = buildArtifact({ recipeName: 'good' });
     await writeArtifactFile(join(dir, 'good.recotem'), good);
     await writeRecipe(dir, 'a-good.yaml', 'good', { artifactPath: join(dir, 'good.recotem') });
 
-    const pointed = buildArtifact({ algorithm: 'IALSRecommender' });
+    const pointed = buildArtifact({ algorithm: 'IALSRecommender', recipeName: 'pointed' });
     await writeArtifactFile(join(dir, 'pointed.recotem'), pointed, { tag: 'abcd1234' });
     await writeRecipe(dir, 'b-pointed.yaml', 'pointed', { artifactPath: join(dir, 'pointed.recotem') });
 
@@ -109,7 +109,7 @@ describe('startup', () => {
   });
 
   it('decodes in a worker thread by default and serves the same model', async () => {
-    const bytes = buildArtifact({ algorithm: 'IALSRecommender' });
+    const bytes = buildArtifact({ algorithm: 'IALSRecommender', recipeName: 'm' });
     await writeArtifactFile(join(dir, 'm.recotem'), bytes);
     await writeRecipe(dir, 'm.yaml', 'm', { artifactPath: join(dir, 'm.recotem') });
     app = await serverOver(dir, { decodeMode: 'thread' });
@@ -144,7 +144,7 @@ describe('startup', () => {
   });
 
   it('a YAML stub never takes the name of a real recipe', async () => {
-    await writeArtifactFile(join(dir, 'x.recotem'), buildArtifact());
+    await writeArtifactFile(join(dir, 'x.recotem'), buildArtifact({ recipeName: 'a' }));
     await writeRecipe(dir, 'z.yaml', 'a', { artifactPath: join(dir, 'x.recotem') });
     await writeFile(join(dir, 'a.yaml'), 'not: [valid\n');
     app = await serverOver(dir);
@@ -154,7 +154,7 @@ describe('startup', () => {
   });
 
   it('serves popular items to unknown users when the recipe says so', async () => {
-    await writeArtifactFile(join(dir, 'p.recotem'), buildArtifact({ algorithm: 'IALSRecommender' }));
+    await writeArtifactFile(join(dir, 'p.recotem'), buildArtifact({ algorithm: 'IALSRecommender', recipeName: 'p' }));
     await writeRecipe(dir, 'p.yaml', 'p', { artifactPath: join(dir, 'p.recotem'), unknownUser: 'popular' });
     app = await serverOver(dir);
     const r = await recommend(app, 'p', 'never-seen', 2);

@@ -50,7 +50,7 @@ describe('metadata loaded from a recipe', () => {
   });
 
   it('joins CSV metadata (strings) into items, without the denied column', async () => {
-    await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact());
+    await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact({ recipeName: 'm' }));
     await writeFile(join(dir, 'items.csv'), 'item_id,title,internal_cost,score\ni2,Two,17,999\ni3,,18,x\n');
     await writeRecipe(dir, 'm.yaml', 'm', {
       artifactPath: join(dir, 'm.recotem'),
@@ -67,7 +67,7 @@ describe('metadata loaded from a recipe', () => {
   });
 
   it('a missing metadata field fails the load with reason metadata', async () => {
-    await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact());
+    await writeArtifactFile(join(dir, 'm.recotem'), buildArtifact({ recipeName: 'm' }));
     await writeFile(join(dir, 'items.csv'), 'item_id,title\ni2,Two\n');
     await writeRecipe(dir, 'm.yaml', 'm', {
       artifactPath: join(dir, 'm.recotem'),

@@ -36,6 +36,7 @@ async function fixture() {
     seen: users.map((_, u) => [u, (u * 7) % items.length] as [number, number]),
     userFactors: users.map((_, u) => [Math.cos(u), Math.sin(u)]),
     itemFactors: items.map((_, i) => [Math.sin(i * 1.3), Math.cos(i * 0.7)]),
+    recipeName: 'm',
   });
   await writeArtifactFile(join(dir, 'm.recotem'), bytes);
   await writeRecipe(dir, 'm.yaml', 'm', { artifactPath: join(dir, 'm.recotem') });
@@ -101,7 +102,7 @@ describe('ThreadPoolExecutor', () => {
     const inflight = post(app, 'batch-recommend', { requests: users.map((user_id) => ({ user_id, limit: 30 })) });
     await writeArtifactFile(
       join(dir, 'm.recotem'),
-      buildArtifact({ algorithm: 'IALSRecommender', userIds: users, itemIds: items }),
+      buildArtifact({ algorithm: 'IALSRecommender', userIds: users, itemIds: items, recipeName: 'm' }),
     );
     await watcher.cycle();
     const r = await inflight;

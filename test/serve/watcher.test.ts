@@ -27,7 +27,7 @@ afterEach(async () => {
 const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function setup(name = 'demo') {
-  const first = buildArtifact();
+  const first = buildArtifact({ recipeName: name });
   const path = join(dir, `${name}.recotem`);
   await writeArtifactFile(path, first);
   await writeRecipe(dir, `${name}.yaml`, name, { artifactPath: path });
@@ -67,12 +67,12 @@ describe('hot swap', () => {
 
   it('follows a pointer file to its new target', async () => {
     const path = join(dir, 'p.recotem');
-    const first = buildArtifact();
+    const first = buildArtifact({ recipeName: 'p' });
     await writeArtifactFile(path, first, { tag: 'aaaa1111' });
     await writeRecipe(dir, 'p.yaml', 'p', { artifactPath: path });
     app = await serverOver(dir);
     const watcher = await manualWatcher(app);
-    const second = buildArtifact({ popularity: [9, 1, 1, 1, 1] });
+    const second = buildArtifact({ popularity: [9, 1, 1, 1, 1], recipeName: 'p' });
     await writeArtifactFile(path, second, { tag: 'bbbb2222' });
     await bumpMtime(path);
     await watcher.cycle();
@@ -148,7 +148,7 @@ describe('hot swap', () => {
     app = await serverOver(dir);
     const watcher = await manualWatcher(app);
     expect((await recommend(app, 'late', 'u1')).statusCode).toBe(503);
-    const bytes = buildArtifact();
+    const bytes = buildArtifact({ recipeName: 'late' });
     await writeArtifactFile(path, bytes);
     await watcher.cycle();
     expect(await versionOf('late')).toBe(sha(bytes));
@@ -157,7 +157,7 @@ describe('hot swap', () => {
 
   it('the timed loop serves a new artifact within one watch interval', async () => {
     const path = join(dir, 'timed.recotem');
-    await writeArtifactFile(path, buildArtifact());
+    await writeArtifactFile(path, buildArtifact({ recipeName: 'timed' }));
     await writeRecipe(dir, 'timed.yaml', 'timed', { artifactPath: path });
     app = await buildServer({
       settings: { watchIntervalSeconds: 1 },
@@ -167,7 +167,7 @@ describe('hot swap', () => {
       decodeMode: 'thread',
       watch: true,
     });
-    const next = buildArtifact({ popularity: [1, 1, 1, 1, 9] });
+    const next = buildArtifact({ popularity: [1, 1, 1, 1, 9], recipeName: 'timed' });
     await writeArtifactFile(path, next);
     await bumpMtime(path);
     const started = Date.now();
@@ -187,7 +187,7 @@ describe('recipes directory at runtime', () => {
     const logs = captureLogs();
     try {
       const secondPath = join(dir, 'second.recotem');
-      await writeArtifactFile(secondPath, buildArtifact({ algorithm: 'IALSRecommender' }));
+      await writeArtifactFile(secondPath, buildArtifact({ algorithm: 'IALSRecommender', recipeName: 'second' }));
       await writeRecipe(dir, 'second.yaml', 'second', { artifactPath: secondPath });
       await watcher.cycle();
       expect((await recommend(app!, 'second', 'u1')).statusCode).toBe(200);
@@ -234,7 +234,7 @@ describe('recipes directory at runtime', () => {
       error: expect.stringMatching(/^YAML parse failed/),
     });
     const artifact = join(dir, 'newbie.recotem');
-    await writeArtifactFile(artifact, buildArtifact());
+    await writeArtifactFile(artifact, buildArtifact({ recipeName: 'newbie' }));
     await writeRecipe(dir, 'newbie.yaml', 'newbie', { artifactPath: artifact });
     await bumpMtime(yaml);
     await watcher.cycle();

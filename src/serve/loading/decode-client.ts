@@ -49,10 +49,11 @@ export async function decodeArtifact(
   artifactCap: number,
   job: DecodeJob,
   mode: DecodeMode,
+  root: string | null = null,
 ): Promise<DecodeOutcome> {
   let bytes: Buffer;
   try {
-    bytes = (await readArtifactBytes(uri, { artifactCap })).bytes;
+    bytes = (await readArtifactBytes(uri, { artifactCap, root })).bytes;
   } catch (err) {
     return decodeFailure(err, null);
   }

@@ -12,6 +12,8 @@ import { type SharedPayload, shareArrays, shareCsr } from './shared.js';
 
 export interface DecodeJob {
   recipeName: string;
+  /** Refuse an artifact whose signed header names another recipe. */
+  bindToRecipe: boolean;
   payloadCap: number;
   keyRing: KeyRing;
   /** Stop after hashing when the bytes have this SHA-256 (nothing would change). */
@@ -54,6 +56,15 @@ export function decodeBytes(bytes: Uint8Array, job: DecodeJob): DecodeOutcome {
       recipeName: job.recipeName,
       modelVersion: sha,
     });
+    // The signed header names the recipe it was trained for: a pointer or output path aimed at
+    // another recipe's (validly signed) artifact must not swap that model in.
+    const trainedFor = opened.header.recipe_name;
+    if (job.bindToRecipe && trainedFor !== job.recipeName) {
+      throw new ArtifactError(
+        `the artifact was trained for recipe '${safeKid(trainedFor)}', not '${job.recipeName}'`,
+        'recipe_mismatch',
+      );
+    }
     const p = opened.payload;
     return {
       ok: true,

@@ -27,6 +27,8 @@ export interface LoadTarget {
   artifactPath: string;
   itemMetadata: RecipeItemMetadata | null;
   serving: ServingOptions;
+  /** An artifact named directly (no recipe to bind it to): its header's recipe_name is not checked. */
+  unbound?: boolean;
 }
 
 export type MetadataLoader = (meta: RecipeItemMetadata, recipeName: string) => Promise<MetadataTable>;
@@ -34,6 +36,8 @@ export type MetadataLoader = (meta: RecipeItemMetadata, recipeName: string) => P
 export interface LoadDeps {
   keyRing: KeyRing;
   artifactCap: number;
+  /** RECOTEM_ARTIFACT_ROOT: local artifact reads must resolve inside it (null: no containment). */
+  artifactRoot?: string | null;
   payloadCap: number;
   metadataFieldDeny: readonly string[];
   executor: ScoringExecutor;
@@ -104,8 +108,15 @@ export async function loadRecipeArtifact(
   const decoded = await decodeArtifact(
     target.artifactPath,
     deps.artifactCap,
-    { recipeName: target.name, payloadCap: deps.payloadCap, keyRing: deps.keyRing, skipIfSha },
+    {
+      recipeName: target.name,
+      bindToRecipe: target.unbound !== true,
+      payloadCap: deps.payloadCap,
+      keyRing: deps.keyRing,
+      skipIfSha,
+    },
     deps.decodeMode,
+    deps.artifactRoot ?? null,
   );
   if (!decoded.ok) return failed(decoded.reason, decoded.message, decoded.kid, decoded.kidFailure);
   if (decoded.unchanged) return { kind: 'unchanged', sha: decoded.sha };

@@ -27,6 +27,7 @@ export const LOAD_FAILURE_REASONS = [
   'dir_scan',
   'timeout',
   'version_skew',
+  'recipe_mismatch',
 ] as const;
 export type LoadFailureReason = (typeof LOAD_FAILURE_REASONS)[number];
 

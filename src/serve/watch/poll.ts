@@ -4,9 +4,9 @@
  * Fixes from the spec's Improve notes: a failed artifact is not re-read until its marker changes;
  * restoring the loaded bytes clears the stale error; an absent artifact counts once, not per cycle.
  */
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { localPathOf } from '../../artifact/index.js';
+import { openRegularFile } from '../../config/index.js';
 import { getLogger } from '../../log/index.js';
 import { sanitizeLoadError } from '../loading/errors.js';
 import type { LoadResult } from '../loading/load.js';
@@ -35,12 +35,26 @@ async function statWithTimeout(uri: string, timeoutMs: number, signal: AbortSign
  * The `.sha256` sidecar fast path, reduced to what matters (serving-runtime.md §9.4 TS note): an
  * absent sidecar is ignored; a changed one triggers a load (which still skips identical bytes).
  */
+/** A sidecar holds one digest line: read a regular file only, and at most this many bytes. */
+const SIDECAR_MAX_BYTES = 256;
+
+async function readSidecar(path: string): Promise<string> {
+  const fh = await openRegularFile(path);
+  try {
+    const buf = Buffer.alloc(SIDECAR_MAX_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, SIDECAR_MAX_BYTES, 0);
+    return buf.subarray(0, bytesRead).toString('utf8').trim();
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function sidecarChanged(watch: RecipeWatch): Promise<boolean> {
   const path = localPathOf(watch.target.artifactPath);
   if (path === undefined) return false;
   let content: string | null;
   try {
-    content = (await readFile(`${path}.sha256`, 'utf8')).trim();
+    content = await readSidecar(`${path}.sha256`);
   } catch {
     content = null;
   }
