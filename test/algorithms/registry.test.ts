@@ -3,10 +3,10 @@ import {
   ALGORITHM_NAMES,
   ALGORITHM_SPECS,
   CANONICAL_CLASSES,
-  MODEL_FORMATS,
   createRecommender,
   getAlgorithmSpec,
   loadRecommender,
+  MODEL_FORMATS,
   resolveAlgorithmName,
 } from '../../src/algorithms/index.js';
 import { ArtifactError, UnknownAlgorithmError } from '../../src/errors/index.js';

@@ -74,7 +74,7 @@ describe('frozen holdout', () => {
     // x: ranking [b, c] → hit at rank 1 → nDCG 1; y: ranking [b, a] → hit at rank 2 → 1/log2(3); ghost: unknown → 0
     const ndcg = holdoutScore({ model, userIds, itemIds, seen }, h, 'ndcg', 2);
     expect(ndcg).toBeCloseTo((1 + 1 / Math.log2(3)) / 3, 10);
-    expect(holdoutScore({ model, userIds, itemIds, seen }, h, 'hit', 1)).toBeCloseTo(1 / 3, 10);    // An unknown metric is refused, not silently scored as nDCG.
+    expect(holdoutScore({ model, userIds, itemIds, seen }, h, 'hit', 1)).toBeCloseTo(1 / 3, 10); // An unknown metric is refused, not silently scored as nDCG.
     expect(() => holdoutScore({ model, userIds, itemIds, seen }, h, 'auc', 2)).toThrow(/metric must be one of/);
   });
 });
