@@ -3,7 +3,7 @@
  * `time -v` runs): load the data, start the worker pool, fit, then rank the top 10 of 1000 users
  * (seen items masked), and on ml-latest-small evaluate @10 on the held-out rows. Prints one JSON line.
  *
- *   tsx bench/fit/case.ts <ml|synth> <TopPop|IALS|TruncatedSVD|BPRFM|none> [threads] [params-json]
+ *   tsx bench/fit/case.ts <ml|small|synth> <TopPop|IALS|IALS-300|TruncatedSVD|BPRFM|eval|none> [threads] [params-json]
  */
 import { bprFmSpec } from '../../src/algorithms/bpr-fm.js';
 import { Evaluator } from '../../src/algorithms/evaluator.js';
@@ -22,6 +22,7 @@ import { generateSynthetic } from '../common/synth.js';
 const SPECS: Record<string, RecommenderSpec> = {
   TopPop: topPopSpec,
   IALS: ialsSpec,
+  'IALS-300': ialsSpec,
   TruncatedSVD: truncatedSvdSpec,
   BPRFM: bprFmSpec,
 };
@@ -41,7 +42,11 @@ function pickUsers(X: CsrMatrix, n: number): Int32Array {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const ml = dataset === 'ml' ? loadMovielensSplit() : null;
-  const X = ml ? ml.train : generateSynthetic();
+  const X = ml
+    ? ml.train
+    : dataset === 'small'
+      ? generateSynthetic({ users: 3900, items: 167, pairs: 29_000, seed: 1 })
+      : generateSynthetic();
   const loadS = (performance.now() - t0) / 1000;
   const out: Record<string, unknown> = { dataset, algo, threads, params, loadS };
   if (algo === 'eval') {

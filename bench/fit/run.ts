@@ -4,7 +4,7 @@
  * synthetic matrix, each case in its own process, compared with the reference figures of
  * anchors.md §2 and §4 (2 threads).
  *
- *   npx tsx bench/fit/run.ts [--dataset ml|synth|all] [--algos IALS,TopPop] [--threads 2] [--repeats 1]
+ *   npx tsx bench/fit/run.ts [--dataset ml|small|synth|all] [--algos IALS,TopPop] [--threads 2] [--repeats 1]
  *
  * Targets: IALS on 5M (64 factors, 10 epochs) fit ≤ 1.0× the reference 4.22 s and top-10 for 1000
  * users ≤ 0.34 s; full-ranking evaluation of all 5M-set users at 64 factors (`--algos eval`) ≤ 6 s; on ml-latest-small nDCG@10 etc. within 3% of the reference for IALS and
@@ -45,11 +45,13 @@ interface Reference {
 }
 
 interface Case {
-  dataset: 'ml' | 'synth';
+  dataset: 'ml' | 'small' | 'synth';
   algo: string;
   params: Record<string, unknown>;
   ref: Reference;
 }
+
+const IALS_300 = { n_components: 300, alpha0: 0.1, reg: 0.01, train_epochs: 10, random_seed: 42 };
 
 const CASES: Case[] = [
   { dataset: 'ml', algo: 'none', params: {}, ref: {} },
@@ -84,6 +86,11 @@ const CASES: Case[] = [
     },
   },
   { dataset: 'ml', algo: 'BPRFM', params: {}, ref: {} },
+  // many factors, where the K × K terms (Gram, eigendecomposition, rotation, dense products) dominate
+  { dataset: 'ml', algo: 'IALS-300', params: { ...IALS_300 }, ref: {} },
+  // a small catalogue (167 items, 3,900 users, 29k interactions) with more factors than items
+  { dataset: 'small', algo: 'none', params: {}, ref: {} },
+  { dataset: 'small', algo: 'IALS-300', params: { ...IALS_300 }, ref: {} },
   { dataset: 'synth', algo: 'none', params: {}, ref: { rssMiB: 259 } },
   { dataset: 'synth', algo: 'TopPop', params: {}, ref: { fitS: 0.006, top10S: 0.47, rssMiB: 741 } },
   {
