@@ -93,6 +93,9 @@ export function factorsFromNdArray(arr: NdArray | undefined, name: string, rows?
     throw new ArtifactError(`model array '${name}' must hold ${n * kk} float values`, 'deserialize');
   }
   const kp = pad4(kk);
+  // A loaded model's factors are only read: float32 data already in the padded layout is used as
+  // is, so scoring threads share the artifact's (shared) memory instead of each holding a copy.
+  if (kp === kk && arr.data instanceof Float32Array) return arr.data;
   const F = new Float32Array(n * kp);
   for (let r = 0; r < n; r++) for (let c = 0; c < kk; c++) F[r * kp + c] = Number(arr.data[r * kk + c]);
   return F;

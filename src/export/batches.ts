@@ -27,16 +27,34 @@ export function metadataCells(
   );
 }
 
+/**
+ * Gathers rows into reused typed arrays: the batch `take()` returns is valid until the next `add`
+ * (every sink has consumed it by then), so a long export creates little garbage.
+ */
 export class BatchBuilder {
   private keys: string[] = [];
-  private ranks: number[] = [];
-  private items: number[] = [];
-  private scores: number[] = [];
+  private ranks = new Int32Array(1024);
+  private items = new Int32Array(1024);
+  private scores = new Float32Array(1024);
+  private length = 0;
 
   constructor(
     private readonly itemIds: readonly string[],
     private readonly cells: (string | null)[][],
   ) {}
+
+  private grow(): void {
+    const size = this.ranks.length * 2;
+    const ranks = new Int32Array(size);
+    ranks.set(this.ranks);
+    const items = new Int32Array(size);
+    items.set(this.items);
+    const scores = new Float32Array(size);
+    scores.set(this.scores);
+    this.ranks = ranks;
+    this.items = items;
+    this.scores = scores;
+  }
 
   /** Add one key's ranking; returns how many rows it produced. */
   add(key: string, indices: ArrayLike<number>, scores: ArrayLike<number>, count: number, offset = 0): number {
@@ -45,11 +63,13 @@ export class BatchBuilder {
       const item = indices[offset + t];
       const score = scores[offset + t];
       if (!isValidItem(this.itemIds[item], score)) continue;
+      if (this.length === this.ranks.length) this.grow();
       rank++;
+      const row = this.length++;
       this.keys.push(key);
-      this.ranks.push(rank);
-      this.items.push(item);
-      this.scores.push(score);
+      this.ranks[row] = rank;
+      this.items[row] = item;
+      this.scores[row] = score;
     }
     return rank;
   }
@@ -59,24 +79,23 @@ export class BatchBuilder {
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.length;
   }
 
   /** The rows gathered so far, as one batch; the builder starts empty again. */
   take(): ExportBatch {
-    const itemIndices = Int32Array.from(this.items);
+    const n = this.length;
+    const itemIndices = this.items.subarray(0, n);
     const batch: ExportBatch = {
-      length: this.keys.length,
+      length: n,
       keys: this.keys,
-      ranks: Int32Array.from(this.ranks),
+      ranks: this.ranks.subarray(0, n),
       itemIndices,
-      scores: Float32Array.from(this.scores),
+      scores: this.scores.subarray(0, n),
       metadata: this.cells.map((column) => Array.from(itemIndices, (i) => column[i])),
     };
     this.keys = [];
-    this.ranks = [];
-    this.items = [];
-    this.scores = [];
+    this.length = 0;
     return batch;
   }
 }

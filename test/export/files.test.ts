@@ -176,3 +176,30 @@ describe('scoring on the event loop and in threads', () => {
     }
   });
 });
+
+describe('Parquet row groups', () => {
+  it('several full row groups and a partial last one hold the same rows as the CSV export', async () => {
+    // 300 seed items × 299 related items = 89,700 rows: two full groups of 32,768 and a partial one.
+    const parquet = join(fx.dir, 'groups.parquet');
+    const csv = join(fx.dir, 'groups.csv');
+    await runExport(await exportRequest(fx, { to: parquet, related: true, limit: N_ITEMS - 1 }));
+    await runExport(await exportRequest(fx, { to: csv, related: true, limit: N_ITEMS - 1 }));
+    const expected = csvRows(await readFile(csv, 'utf8')).rows;
+    expect(expected.length).toBe(N_ITEMS * (N_ITEMS - 1));
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const reader = await con.runAndReadAll(`SELECT seed_item_id, rank, item_id, score FROM read_parquet('${parquet}')`);
+    const got = (reader.getRowObjectsJS() as Record<string, unknown>[]).map((r) => ({
+      key: String(r.seed_item_id),
+      rank: Number(r.rank),
+      item: String(r.item_id),
+      score: Math.fround(Number(r.score)),
+    }));
+    const groups = await con.runAndReadAll(
+      `SELECT count(*) AS n FROM parquet_metadata('${parquet}') WHERE column_id = 0`,
+    );
+    con.closeSync();
+    expect(got).toEqual(expected.map((r) => ({ ...r, score: Math.fround(r.score) })));
+    expect(Number((groups.getRowObjectsJS()[0] as { n: unknown }).n)).toBe(3);
+  });
+});

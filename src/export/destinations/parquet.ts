@@ -1,5 +1,5 @@
 /**
- * Parquet export through hyparquet-writer, one row group per ~128k rows, so the writer holds at
+ * Parquet export through hyparquet-writer, one row group per 32k rows, so the writer holds at
  * most one row group. Ids are UTF-8-encoded once (item ids when the export starts, a user id once
  * for its rows) instead of once per row; `generated_at` is a UTC millisecond timestamp.
  */
@@ -8,7 +8,8 @@ import { DataSourceError } from '../../errors/index.js';
 import { checkWritable, FileTarget } from './file-target.js';
 import type { ExportBatch, ExportLayout, ExportSink } from './sink.js';
 
-const ROW_GROUP = 131_072;
+/** Rows per row group: small enough that encoding one creates little garbage (peak memory). */
+const ROW_GROUP = 32_768;
 
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 
@@ -20,12 +21,15 @@ export class ParquetSink implements ExportSink {
   private itemBytes: Uint8Array[] = [];
   private versionBytes = new Uint8Array(0);
   private generatedAt = 0n;
-  // The row group being filled.
-  private keys: Uint8Array[] = [];
-  private ranks: number[] = [];
-  private items: Uint8Array[] = [];
-  private scores: number[] = [];
+  // The row group being filled (arrays reused from one group to the next).
+  private readonly keys: Uint8Array[] = new Array(ROW_GROUP);
+  private readonly ranks = new Int32Array(ROW_GROUP);
+  private readonly items: Uint8Array[] = new Array(ROW_GROUP);
+  private readonly scores = new Float32Array(ROW_GROUP);
   private metadata: (string | null)[][] = [];
+  private versions: Uint8Array[] = [];
+  private times: bigint[] = [];
+  private filled = 0;
   private lastKey: string | null = null;
   private lastKeyBytes = new Uint8Array(0);
 
@@ -43,7 +47,9 @@ export class ParquetSink implements ExportSink {
     this.itemBytes = layout.itemIds.map((id) => this.encoder.encode(id));
     this.versionBytes = this.encoder.encode(layout.modelVersion);
     this.generatedAt = BigInt(layout.generatedAt.getTime());
-    this.metadata = layout.metadataFields.map(() => []);
+    this.metadata = layout.metadataFields.map(() => new Array(ROW_GROUP).fill(null));
+    this.versions = new Array(ROW_GROUP).fill(this.versionBytes);
+    this.times = new Array(ROW_GROUP).fill(this.generatedAt);
     const text = (name: string, required: boolean): SchemaElement => ({
       name,
       type: 'BYTE_ARRAY',
@@ -74,38 +80,37 @@ export class ParquetSink implements ExportSink {
         this.lastKey = key;
         this.lastKeyBytes = this.encoder.encode(key);
       }
-      this.keys.push(this.lastKeyBytes);
-      this.ranks.push(batch.ranks[r]);
-      this.items.push(this.itemBytes[batch.itemIndices[r]]);
-      this.scores.push(batch.scores[r]);
-      for (let m = 0; m < this.metadata.length; m++) this.metadata[m].push(batch.metadata[m][r]);
-      if (this.keys.length >= ROW_GROUP) this.flush();
+      const row = this.filled++;
+      this.keys[row] = this.lastKeyBytes;
+      this.ranks[row] = batch.ranks[r];
+      this.items[row] = this.itemBytes[batch.itemIndices[r]];
+      this.scores[row] = batch.scores[r];
+      for (let m = 0; m < this.metadata.length; m++) this.metadata[m][row] = batch.metadata[m][r];
+      if (this.filled === ROW_GROUP) this.flush();
     }
   }
 
   private flush(): void {
-    const n = this.keys.length;
+    const n = this.filled;
     if (n === 0) return;
     const layout = this.layout!;
+    // Every column must hold exactly n values; only the last group is shorter than the arrays.
+    const cut = <T>(a: T[]): T[] => (n === ROW_GROUP ? a : a.slice(0, n));
     const columnData = [
-      { name: layout.keyColumn, data: this.keys },
-      { name: 'rank', data: Int32Array.from(this.ranks) },
-      { name: 'item_id', data: this.items },
-      { name: 'score', data: Float32Array.from(this.scores) },
-      { name: 'model_version', data: new Array(n).fill(this.versionBytes) },
-      { name: 'generated_at', data: new Array(n).fill(this.generatedAt) },
-      ...layout.metadataFields.map((name, m) => ({ name, data: this.metadata[m] })),
+      { name: layout.keyColumn, data: cut(this.keys) },
+      { name: 'rank', data: this.ranks.subarray(0, n) },
+      { name: 'item_id', data: cut(this.items) },
+      { name: 'score', data: this.scores.subarray(0, n) },
+      { name: 'model_version', data: cut(this.versions) },
+      { name: 'generated_at', data: cut(this.times) },
+      ...layout.metadataFields.map((name, m) => ({ name, data: cut(this.metadata[m]) })),
     ];
     try {
       this.writer!.write({ columnData, rowGroupSize: n });
     } catch (err) {
       throw new DataSourceError(`cannot write the export to '${this.description}': ${(err as Error).message}`);
     }
-    this.keys = [];
-    this.ranks = [];
-    this.items = [];
-    this.scores = [];
-    this.metadata = layout.metadataFields.map(() => []);
+    this.filled = 0;
   }
 
   async commit(): Promise<void> {

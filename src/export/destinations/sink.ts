@@ -4,7 +4,7 @@
  * staging table swapped in), and `abort` removes what was staged, leaving the previous export.
  */
 
-/** One batch of rows, column by column. */
+/** One batch of rows, column by column; valid only until `write` returns (arrays are reused). */
 export interface ExportBatch {
   readonly length: number;
   /** The user id (or seed item id) of each row. */
