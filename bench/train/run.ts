@@ -3,7 +3,11 @@
  * complete training runs, each in its own process under GNU time.
  *
  *   npx tsx bench/train/run.ts                  # all cases
- *   npx tsx bench/train/run.ts --case ml-40     # one case: ml-toppop, ml-40, synth-toppop, synth-ials
+ *   npx tsx bench/train/run.ts --case ml-40     # one case: ml-toppop, ml-40, ml-ials-20, synth-toppop, synth-ials
+ *   npx tsx bench/train/run.ts --case ml-40 --parallelism 2   # training.parallelism of the recipe
+ *
+ * Every case also prints its per-algorithm profile (trials run and pruned, seconds per trial, share
+ * of trial time in training vs validation) from the run's `trial_done` events.
  *
  * ml-* cases read ../shared/data/ml-latest-small/ratings.csv (ids as strings, cutoff 10, random
  * split 0.2, seed 42, as the original's figures in anchors.md §8). synth-* cases write the seeded
@@ -16,9 +20,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../common/synth.js';
+import { profileTable, trialEvents } from './trial-profile.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ratings = resolve(root, '../shared/data/ml-latest-small/ratings.csv');
+/** The ml-latest-small ratings: RECOTEM_BENCH_RATINGS, else the shared data folder beside the checkout. */
+const ratings =
+  process.env.RECOTEM_BENCH_RATINGS ??
+  [
+    resolve(root, '../shared/data/ml-latest-small/ratings.csv'),
+    resolve(root, '../../shared/data/ml-latest-small/ratings.csv'),
+  ].find((p) => existsSync(p)) ??
+  resolve(root, '../shared/data/ml-latest-small/ratings.csv');
 const cli = join(root, 'dist/cli/entry.js');
 
 interface Case {
@@ -38,6 +50,13 @@ const CASES: Case[] = [
     algorithms: '[IALS, CosineKNN, RP3beta, TopPop]',
     nTrials: 40,
     reference: '40.7 s, 653 MiB, nDCG 0.334–0.337',
+  },
+  {
+    name: 'ml-ials-20',
+    data: 'ml',
+    algorithms: '[IALS]',
+    nTrials: 20,
+    reference: '–',
   },
   {
     name: 'synth-toppop',
@@ -67,7 +86,7 @@ async function writeSyntheticCsv(path: string): Promise<void> {
   await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
 }
 
-function recipe(c: Case, dataPath: string, out: string): string {
+function recipe(c: Case, dataPath: string, out: string, parallelism: number): string {
   const cols = c.data === 'ml' ? { user: 'userId', item: 'movieId' } : { user: 'user_id', item: 'item_id' };
   return `name: bench_${c.name.replace(/-/g, '_')}
 source:
@@ -82,6 +101,7 @@ training:
   metric: ndcg
   cutoff: 10
   n_trials: ${c.nTrials}
+  parallelism: ${parallelism}
   split: {scheme: random, heldout_ratio: 0.2, seed: 42}
 output:
   path: ${out}
@@ -93,6 +113,9 @@ async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error('run `npm run build` first (bench uses dist/cli/entry.js)');
   const only = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : undefined;
   const cases = CASES.filter((c) => !only || c.name === only);
+  const parallelism = process.argv.includes('--parallelism')
+    ? Number(process.argv[process.argv.indexOf('--parallelism') + 1])
+    : 1;
   const dir = mkdtempSync(join(tmpdir(), 'recotem-bench-train-'));
   const env = {
     ...process.env,
@@ -113,11 +136,11 @@ async function main(): Promise<void> {
         dataPath = synthCsv;
       }
       const recipePath = join(dir, `${c.name}.yaml`);
-      writeFileSync(recipePath, recipe(c, dataPath, join(dir, `${c.name}.recotem`)));
+      writeFileSync(recipePath, recipe(c, dataPath, join(dir, `${c.name}.recotem`), parallelism));
       const t0 = performance.now();
       const r = spawnSync(
         '/usr/bin/time',
-        ['-f', 'MAXRSS_KB=%M', process.execPath, cli, 'train', recipePath, '--quiet', '--no-lock'],
+        ['-f', 'MAXRSS_KB=%M CPU_S=%U+%S', process.execPath, cli, 'train', recipePath, '--no-lock'],
         {
           env,
           encoding: 'utf8',
@@ -126,6 +149,8 @@ async function main(): Promise<void> {
       );
       const wall = (performance.now() - t0) / 1000;
       const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+      const cpu = /CPU_S=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+      const cpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN;
       const done = r.stderr
         .split('\n')
         .filter((l) => l.includes('"train_done"'))
@@ -134,15 +159,18 @@ async function main(): Promise<void> {
         console.error(r.stderr.split('\n').slice(-15).join('\n'));
         throw new Error(`${c.name}: recotem train exited ${r.status}`);
       }
-      const row = `| ${c.name} | ${c.algorithms} × ${c.nTrials} | ${wall.toFixed(1)} s | ${(rssKb / 1024).toFixed(0)} MiB | ${done.best_class.replace('Recommender', '')} | ${done.best_score.toFixed(4)} | ${c.reference} |`;
+      console.log(`${c.name} (parallelism ${parallelism}), per algorithm:\n${profileTable(trialEvents(r.stderr))}\n`);
+      const row = `| ${c.name} | ${c.algorithms} × ${c.nTrials} | ${wall.toFixed(1)} s | ${cpuSeconds.toFixed(1)} CPU-s | ${(rssKb / 1024).toFixed(0)} MiB | ${done.best_class.replace('Recommender', '')} | ${done.best_score.toFixed(4)} | ${c.reference} |`;
       console.log(row);
       rows.push(row);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('\n| case | algorithms × trials | wall | peak RSS | best | best nDCG@10 | original (anchors.md §8) |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| case | algorithms × trials | wall | CPU | peak RSS | best | best nDCG@10 | original (anchors.md §8) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 }
 

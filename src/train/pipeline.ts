@@ -285,6 +285,8 @@ async function searchBestModel(
       timeoutSeconds: t.timeout_seconds,
       perTrialTimeoutSeconds: t.per_trial_timeout_seconds,
       parallelism: t.parallelism,
+      // Without explicit per-algorithm budgets, trials go to the classes that are winning.
+      classAllocation: Object.keys(t.per_algorithm_trials ?? {}).length === 0 ? 'adaptive' : 'fixed',
       seed: t.split.seed,
       trainMatrix: split.search,
       evaluation: { groundTruth: split.groundTruth, offset: split.valOffset, cutoff: t.cutoff, metric: t.metric },
@@ -295,6 +297,10 @@ async function searchBestModel(
           score: ev.score,
           algorithm: ev.algorithm,
           params: ev.params,
+          seconds: ev.elapsedSeconds,
+          fitSeconds: ev.timing.fitSeconds,
+          validationSeconds: ev.timing.validationSeconds,
+          epochs: ev.timing.epochs,
         }),
       context,
     });

@@ -11,6 +11,15 @@ export interface FinishedTrial {
   score: number | null;
   algorithm: string;
   params: Record<string, unknown>;
+  /** Wall seconds of the whole trial, and of its training and validation parts. */
+  seconds?: number;
+  fitSeconds?: number;
+  validationSeconds?: number;
+  epochs?: number;
+}
+
+function round3(x: number | undefined): number | undefined {
+  return x === undefined ? undefined : Math.round(x * 1000) / 1000;
 }
 
 export interface ProgressOptions {
@@ -64,6 +73,14 @@ export class SearchProgress {
       trial: t.number,
       score: t.score,
       algorithm: t.algorithm,
+      ...(t.seconds !== undefined
+        ? {
+            seconds: round3(t.seconds),
+            fit_seconds: round3(t.fitSeconds),
+            validation_seconds: round3(t.validationSeconds),
+            epochs: t.epochs,
+          }
+        : {}),
       ...(this.opts.verbose ? { params: t.params } : {}),
     });
   }

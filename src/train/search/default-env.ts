@@ -18,5 +18,6 @@ export function createEvaluator(input: EvaluationInput & { trainMatrix: CsrMatri
     cutoff: input.cutoff,
     metric: input.metric,
     mask: input.trainMatrix,
+    threads: input.threads,
   });
 }

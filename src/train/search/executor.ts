@@ -5,10 +5,11 @@
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import {
+  createTrialEvaluators,
   type EarlyStoppingOptions,
   type EvaluationInput,
-  type SearchEvaluator,
   type TrialEnvironment,
+  type TrialEvaluators,
   TrialPrunedSignal,
   trainAndScore,
 } from './objective.js';
@@ -27,7 +28,7 @@ export interface TrialExecutor {
 }
 
 export class InProcessExecutor implements TrialExecutor {
-  private evaluator: SearchEvaluator | null = null;
+  private evaluators: TrialEvaluators | null = null;
 
   constructor(
     private readonly env: TrialEnvironment,
@@ -38,21 +39,21 @@ export class InProcessExecutor implements TrialExecutor {
   ) {}
 
   async run(task: Parameters<TrialExecutor['run']>[0]): Promise<WorkerOutcome> {
-    this.evaluator ??= this.env.createEvaluator({ ...this.evaluation, trainMatrix: this.trainMatrix });
+    this.evaluators ??= createTrialEvaluators(this.env, this.evaluation, this.trainMatrix);
     const spec = this.env.getRecommenderSpec(task.className);
     try {
       const r = await trainAndScore(
         spec,
         this.trainMatrix,
         task.params,
-        this.evaluator,
+        this.evaluators,
         task.onReport,
         this.es,
         this.fitThreads,
       );
-      return { kind: 'complete', score: r.score, learntConfig: r.learntConfig };
+      return { kind: 'complete', score: r.score, learntConfig: r.learntConfig, timing: r.timing };
     } catch (err) {
-      if (err instanceof TrialPrunedSignal) return { kind: 'pruned' };
+      if (err instanceof TrialPrunedSignal) return { kind: 'pruned', timing: err.timing };
       throw err;
     }
   }
@@ -73,7 +74,11 @@ export class WorkerExecutor implements TrialExecutor {
     this.pool = new TrialWorkerPool({
       envUrl,
       trainMatrix: toSharedCsr(trainMatrix),
-      evaluation: { ...evaluation, groundTruth: toSharedCsr(evaluation.groundTruth) },
+      evaluation: {
+        ...evaluation,
+        groundTruth: toSharedCsr(evaluation.groundTruth),
+        sampleGroundTruth: evaluation.sampleGroundTruth ? toSharedCsr(evaluation.sampleGroundTruth) : null,
+      },
       earlyStopping: es,
       fitThreads,
     });

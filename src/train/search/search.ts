@@ -5,14 +5,19 @@
  */
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
+import { defaultThreads } from '../../linalg/pool.js';
 import { getLogger } from '../../log/index.js';
 import { activeClasses, type Budgets } from './budgets.js';
+import { ClassSchedule } from './class-schedule.js';
+import { fitSearchSpace } from './data-space.js';
 import { InProcessExecutor, type TrialExecutor, WorkerExecutor } from './executor.js';
 import {
   DEFAULT_EARLY_STOPPING,
   type EarlyStoppingOptions,
   type EvaluationInput,
+  emptyTiming,
   type TrialEnvironment,
+  type TrialTiming,
 } from './objective.js';
 import { OrphanTracker } from './orphans.js';
 import { type SearchResult, summarizeSearch } from './post-search.js';
@@ -22,6 +27,7 @@ import { openStudyStore, resolveStoragePath } from './store/resolve.js';
 import type { ClaimedTrial, Study, StudyStore } from './store/types.js';
 import { type TpeOptions, TpeSampler } from './tpe.js';
 import { CLASS_PARAM, type PrunedReason, type TrialParams } from './trial.js';
+import { DEFAULT_VALIDATION_SAMPLE_USERS, sampleGroundTruth } from './validation-sample.js';
 
 const log = getLogger('recotem.train.search');
 /** How often a finished session checks whether other sessions' trials of its round are done. */
@@ -39,6 +45,8 @@ export interface TrialEvent {
   /** Sampled parameters without bookkeeping (`recommender_class_name`). */
   params: Params;
   elapsedSeconds: number;
+  /** Training vs validation time and epochs run (zeros when the trial never trained). */
+  timing: TrialTiming;
   reason?: PrunedReason;
 }
 
@@ -68,10 +76,25 @@ export interface RunSearchOptions {
   earlyStopping?: Partial<EarlyStoppingOptions>;
   sampler?: Partial<Omit<TpeOptions, 'seed'>>;
   pruner?: MedianPrunerOptions;
-  /** `threads` passed to each model's fit (default: 1 with parallel trials, else the model's default). */
+  /**
+   * Threads of each model's fit and of the evaluator's ranking. Default: 1 with parallel trials
+   * (the trials already occupy the cores), else every core for the one trial in flight.
+   */
   fitThreads?: number;
+  /**
+   * Validation users scored between epochs (a fixed seeded sample when there are more; 0 = all).
+   * The score a trial ends with is always computed on every validation user.
+   */
+  validationSampleUsers?: number;
   /** Live orphaned workers that abort the search (§6.5; default 32). */
   orphanCeiling?: number;
+  /**
+   * How a multi-algorithm search shares its trials: 'fixed' runs each class's budget in enqueued
+   * blocks; 'adaptive' runs successive halving over the classes (class-schedule.ts). Adaptive
+   * applies only to a fresh in-memory study (a stored or resumed one keeps the fixed budgets that
+   * other sessions and later resumes count on). Default 'fixed'.
+   */
+  classAllocation?: 'fixed' | 'adaptive';
 }
 
 export function studyNameFor(recipe: string, runId: string): string {
@@ -99,6 +122,8 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
   const envUrl = String(opts.trialEnv ?? defaultTrialEnv());
   const env = (await import(envUrl)) as TrialEnvironment;
   for (const c of tried) validateSearchSpace(c, env.getRecommenderSpec(c).searchSpace);
+  const shape = { users: opts.trainMatrix.rows, items: opts.trainMatrix.cols };
+  const spaces = new Map(tried.map((c) => [c, fitSearchSpace(env.getRecommenderSpec(c).searchSpace, shape)]));
 
   let store: StudyStore;
   let ownsStore = false;
@@ -123,12 +148,21 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
   const sampler = new TpeSampler({ ...opts.sampler, seed: opts.seed });
   const pruner = new MedianPruner(opts.pruner);
   const orphans = new OrphanTracker(opts.orphanCeiling ?? 32, log, context);
-  // Parallel trials already occupy the cores: each model then trains on one thread.
-  const fitThreads = opts.fitThreads ?? (parallelism > 1 ? 1 : undefined);
+  // One layer of parallelism at a time: parallel trials run single-threaded, a lone trial gets
+  // every core for its fit and its validation.
+  const fitThreads = opts.fitThreads ?? (parallelism > 1 ? 1 : defaultThreads());
+  const sampleUsers = opts.validationSampleUsers ?? DEFAULT_VALIDATION_SAMPLE_USERS;
+  const evaluation = {
+    ...opts.evaluation,
+    threads: opts.evaluation.threads ?? fitThreads,
+    sampleGroundTruth:
+      opts.evaluation.sampleGroundTruth ??
+      (sampleUsers > 0 ? sampleGroundTruth(opts.evaluation.groundTruth, sampleUsers, opts.seed) : null),
+  };
   const executor: TrialExecutor =
     parallelism === 1 && perTrialTimeoutMs === undefined
-      ? new InProcessExecutor(env, opts.trainMatrix, opts.evaluation, es, fitThreads)
-      : new WorkerExecutor(envUrl, opts.trainMatrix, opts.evaluation, es, fitThreads);
+      ? new InProcessExecutor(env, opts.trainMatrix, evaluation, es, fitThreads)
+      : new WorkerExecutor(envUrl, opts.trainMatrix, evaluation, es, fitThreads);
 
   let study: Study | null = null;
   let sessionOpen = false;
@@ -138,11 +172,32 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
     sessionOpen = true;
     const s = study;
 
-    const runTrial = async (claim: ClaimedTrial): Promise<void> => {
+    const schedule =
+      opts.classAllocation === 'adaptive' &&
+      tried.length > 1 &&
+      store.kind === 'memory' &&
+      (await s.trials()).length === 0
+        ? new ClassSchedule({
+            classes: tried,
+            nTrials: opts.nTrials,
+            tunable: (c) => Object.keys(spaces.get(c) ?? {}).length > 0,
+          })
+        : null;
+    if (schedule) log.debug('class_allocation', { ...context, mode: 'adaptive' });
+
+    /** `scheduled`: the class the adaptive schedule gave this trial's slot `slot`. */
+    const runTrial = async (claim: ClaimedTrial, scheduled?: string, slot = -1): Promise<void> => {
       const t0 = performance.now();
       const number = claim.number;
       let params: TrialParams = {};
-      const emit = (state: TrialEvent['state'], score: number | null, cls: string, reason?: PrunedReason): void => {
+      const emit = (
+        state: TrialEvent['state'],
+        score: number | null,
+        cls: string,
+        reason?: PrunedReason,
+        timing: TrialTiming = emptyTiming(),
+      ): void => {
+        schedule?.finish(slot, cls, score);
         try {
           opts.onTrial?.({
             trial: number,
@@ -152,6 +207,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
             algorithm: cls,
             params: withoutClass(params),
             elapsedSeconds: (performance.now() - t0) / 1000,
+            timing,
             ...(reason ? { reason } : {}),
           });
         } catch (err) {
@@ -165,14 +221,17 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
       };
       try {
         let cls: string;
-        if (tried.length === 1) cls = tried[0];
+        if (scheduled !== undefined) cls = scheduled;
+        else if (tried.length === 1) cls = tried[0];
         else if (claim.queuedClass !== null && tried.includes(claim.queuedClass)) cls = claim.queuedClass;
         else cls = sampler.sampleClass(number, tried, await s.trials());
         if (tried.length > 1) {
           params[CLASS_PARAM] = cls;
           await s.setParams(number, params);
         }
-        if (!(await s.admitClass(number, cls, opts.budgets[cls] ?? 0))) {
+        // Under the adaptive schedule the plan is the budget: nothing to gate.
+        const gate = schedule ? opts.nTrials : (opts.budgets[cls] ?? 0);
+        if (!(await s.admitClass(number, cls, gate))) {
           log.debug('trial_pruned', {
             ...context,
             trial: number,
@@ -185,8 +244,9 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
           emit('PRUNED', null, cls, 'budget_exhausted');
           return;
         }
-        const spec = env.getRecommenderSpec(cls);
-        const sampled = sampler.sampleParams(number, cls, spec.searchSpace, await s.trials(), opts.budgets[cls]);
+        const space = spaces.get(cls) ?? env.getRecommenderSpec(cls).searchSpace;
+        const budget = schedule ? schedule.allotted(cls) : opts.budgets[cls];
+        const sampled = sampler.sampleParams(number, cls, space, await s.trials(), budget);
         params = { ...params, ...sampled };
         await s.setParams(number, params);
 
@@ -223,14 +283,14 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
             params,
             userAttrs: { [CLASS_PARAM]: cls, ...outcome.learntConfig },
           });
-          emit('COMPLETE', outcome.score, cls);
+          emit('COMPLETE', outcome.score, cls, undefined, outcome.timing);
           return;
         }
         const reason: PrunedReason = outcome.kind === 'timeout' ? 'timeout' : 'median';
         if (outcome.kind === 'timeout')
           orphans.orphaned(number, cls, opts.perTrialTimeoutSeconds ?? 0, outcome.terminated);
         await s.finishTrial(number, 'PRUNED', { params, userAttrs: { [CLASS_PARAM]: cls, pruned_reason: reason } });
-        emit('PRUNED', null, cls, reason);
+        emit('PRUNED', null, cls, reason, outcome.kind === 'pruned' ? outcome.timing : undefined);
       } catch (err) {
         await s.finishTrial(number, 'FAIL', { params }).catch(() => undefined);
         throw err;
@@ -244,16 +304,30 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
     const runner = async (): Promise<void> => {
       while (!aborted && performance.now() < deadline) {
         try {
+          let scheduled: string | undefined;
+          let slot = -1;
+          if (schedule) {
+            slot = nextSlot++;
+            const c = await schedule.classFor(slot);
+            if (c === null || aborted || performance.now() >= deadline) {
+              // The plan is complete, or this slot will never run: nothing may wait for it.
+              schedule.close();
+              return;
+            }
+            scheduled = c;
+          }
           const claim = await s.claimTrial();
           if (claim === null) {
             roundUsedUp = true;
+            schedule?.close();
             return;
           }
-          await runTrial(claim);
+          await runTrial(claim, scheduled, slot);
         } catch (err) {
           if (!aborted) {
             aborted = true;
             failure.error = err;
+            schedule?.close();
             // Stop the other in-flight trials now rather than after they finish.
             await executor.close();
           }
@@ -261,7 +335,9 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         }
       }
     };
+    let nextSlot = 0;
     await Promise.all(Array.from({ length: parallelism }, runner));
+    schedule?.close();
     if (aborted) throw failure.error;
     // Other processes sharing the study may still be finishing trials of this round: report the
     // study-wide result they produce, not a snapshot taken halfway.

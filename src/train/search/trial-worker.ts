@@ -8,11 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import {
+  createTrialEvaluators,
   type EarlyStoppingOptions,
   type EvaluationInput,
-  type SearchEvaluator,
   type TrialEnvironment,
+  type TrialEvaluators,
   TrialPrunedSignal,
+  type TrialTiming,
   trainAndScore,
 } from './objective.js';
 import { serializeError } from './transfer.js';
@@ -33,8 +35,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'setup_failed'; error: ReturnType<typeof serializeError> }
   | { type: 'report'; trial: number; step: number; value: number }
-  | { type: 'complete'; trial: number; score: number; learntConfig: Params }
-  | { type: 'pruned'; trial: number }
+  | { type: 'complete'; trial: number; score: number; learntConfig: Params; timing: TrialTiming }
+  | { type: 'pruned'; trial: number; timing: TrialTiming }
   | { type: 'error'; trial: number; error: ReturnType<typeof serializeError> };
 
 const port = parentPort;
@@ -42,7 +44,7 @@ if (!port) throw new Error('trial-worker must run in a worker thread');
 const data = workerData as TrialWorkerData;
 const pendingDecisions = new Map<number, (prune: boolean) => void>();
 let env: TrialEnvironment;
-let evaluator: SearchEvaluator;
+let evaluators: TrialEvaluators;
 
 function send(msg: FromWorker): void {
   port!.postMessage(msg);
@@ -60,14 +62,14 @@ async function runTrial(trial: number, className: string, params: Params): Promi
       spec,
       data.trainMatrix,
       params,
-      evaluator,
+      evaluators,
       report,
       data.earlyStopping,
       data.fitThreads,
     );
-    send({ type: 'complete', trial, score: r.score, learntConfig: r.learntConfig });
+    send({ type: 'complete', trial, score: r.score, learntConfig: r.learntConfig, timing: r.timing });
   } catch (err) {
-    if (err instanceof TrialPrunedSignal) send({ type: 'pruned', trial });
+    if (err instanceof TrialPrunedSignal) send({ type: 'pruned', trial, timing: err.timing });
     else send({ type: 'error', trial, error: serializeError(err) });
   }
 }
@@ -84,7 +86,7 @@ port.on('message', (msg: ToWorker) => {
 
 try {
   env = (await import(data.envUrl)) as TrialEnvironment;
-  evaluator = env.createEvaluator({ ...data.evaluation, trainMatrix: data.trainMatrix });
+  evaluators = createTrialEvaluators(env, data.evaluation, data.trainMatrix);
   send({ type: 'ready' });
 } catch (err) {
   send({ type: 'setup_failed', error: serializeError(err) });

@@ -10,12 +10,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Params } from '../../algorithms/types.js';
+import type { TrialTiming } from './objective.js';
 import { reviveError } from './transfer.js';
 import type { FromWorker, ToWorker, TrialWorkerData } from './trial-worker.js';
 
 export type WorkerOutcome =
-  | { kind: 'complete'; score: number; learntConfig: Params }
-  | { kind: 'pruned' }
+  | { kind: 'complete'; score: number; learntConfig: Params; timing: TrialTiming }
+  | { kind: 'pruned'; timing: TrialTiming }
   /** `terminated` resolves once the worker thread is gone. */
   | { kind: 'timeout'; terminated: Promise<void> };
 
@@ -153,9 +154,12 @@ export class TrialWorkerPool {
             },
           );
         } else if (msg.type === 'complete') {
-          settle(() => resolve({ kind: 'complete', score: msg.score, learntConfig: msg.learntConfig }), true);
+          settle(
+            () => resolve({ kind: 'complete', score: msg.score, learntConfig: msg.learntConfig, timing: msg.timing }),
+            true,
+          );
         } else if (msg.type === 'pruned') {
-          settle(() => resolve({ kind: 'pruned' }), true);
+          settle(() => resolve({ kind: 'pruned', timing: msg.timing }), true);
         } else if (msg.type === 'error') {
           settle(() => reject(reviveError(msg.error)), true);
         }

@@ -19,11 +19,21 @@ function completed(number: number, intermediate: Array<[number, number]>): Trial
 /** Five completed trials that reported −0.10, −0.20, −0.30, −0.40, −0.50 at step 4. */
 const FIVE = [-0.1, -0.2, -0.3, -0.4, -0.5].map((v, i) => completed(i, [[4, v]]));
 
-describe('MedianPruner (5 start-up trials, no warm-up, interval 1)', () => {
-  it('never prunes before five trials are complete', () => {
+describe('MedianPruner (2 start-up trials, 2 reports per step, no warm-up, interval 1)', () => {
+  it('never prunes before two trials are complete', () => {
     const p = new MedianPruner();
-    expect(p.shouldPrune([[4, 0]], FIVE.slice(0, 4))).toBe(false);
-    expect(p.shouldPrune([[4, 0]], FIVE)).toBe(true);
+    expect(p.shouldPrune([[4, 0]], FIVE.slice(0, 1))).toBe(false);
+    expect(p.shouldPrune([[4, 0]], FIVE.slice(0, 2))).toBe(true);
+    // Optuna's default start-up count is still available.
+    const optuna = new MedianPruner({ nStartupTrials: 5 });
+    expect(optuna.shouldPrune([[4, 0]], FIVE.slice(0, 4))).toBe(false);
+    expect(optuna.shouldPrune([[4, 0]], FIVE)).toBe(true);
+  });
+
+  it('needs at least nMinTrials completed reports at the step it judges', () => {
+    const oneAtStep9 = [...FIVE, completed(5, [[9, -0.9]])];
+    expect(new MedianPruner().shouldPrune([[9, -0.8]], oneAtStep9)).toBe(false);
+    expect(new MedianPruner({ nMinTrials: 1 }).shouldPrune([[9, -0.8]], oneAtStep9)).toBe(true);
   });
 
   it('prunes when the best value so far is worse than the median at that step', () => {
@@ -50,7 +60,7 @@ describe('MedianPruner (5 start-up trials, no warm-up, interval 1)', () => {
   });
 
   it('compares only with completed trials that reported at the same step', () => {
-    const p = new MedianPruner();
+    const p = new MedianPruner({ nMinTrials: 1 });
     const mixed = [
       ...FIVE,
       completed(5, [[9, -0.9]]),
