@@ -61,10 +61,11 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'training.cutoff': 'Length of the ranked list the metric is computed on (e.g. nDCG@20).',
   'training.n_trials': 'Total number of search trials across all algorithms.',
   'training.per_algorithm_trials':
-    'Trial budget per algorithm; every key must name (or alias) an entry of `algorithms`.',
+    'Trial budget per algorithm; every key must name (or alias) an entry of `algorithms`. Without it, an in-memory search shares `n_trials` by successive halving: each algorithm gets a few trials (TopPop one), then the better half gets twice as many, until the best takes the rest.',
   'training.per_trial_timeout_seconds': 'A trial still training after this long is stopped and counted as timed out.',
   'training.timeout_seconds': 'No new trial starts once the search has run this long; running trials finish normally.',
-  'training.parallelism': 'Number of trials run at the same time.',
+  'training.parallelism':
+    'Number of trials run at the same time. With 1, the trial in flight uses every core; with more, each trial uses one.',
   'training.storage_path':
     'Persist the search so a rerun with the same `--run-id` resumes it: a `postgresql://`, `mysql://` or `sqlite://` URL (no embedded credentials) or a file path (SQLite). Empty keeps the search in memory.',
   'training.split': 'Split settings.',

@@ -8,8 +8,9 @@
  *   TopPop, gets exactly one: every further trial would train the same model).
  * - After each rung the classes with something to tune are ranked by their best score so far
  *   (classes without a completed trial last, ties in recipe order); the better half (rounded up)
- *   survives and each survivor gets twice the trials of the previous rung. Once one class is left
- *   it gets every remaining trial.
+ *   survives, minus classes more than 5% below the leader (tuning rarely closes such a gap, and
+ *   their trials are as expensive as anyone's), and each survivor gets twice the trials of the
+ *   previous rung. Once one class is left it gets every remaining trial.
  * - A rung is planned only when every trial of the previous rung has finished, so the plan is a
  *   function of the seed and the trial results alone, whatever the number of parallel trials.
  *
@@ -25,6 +26,9 @@ export interface ClassScheduleOptions {
 }
 
 /** Trials per tunable class in rung 0: about a quarter of an even share, at least 2. */
+/** A class whose best is below (1 − this) × the leader's best leaves the search. */
+export const ELIMINATION_MARGIN = 0.05;
+
 export function firstRungTrials(nTrials: number, nTunable: number): number {
   if (nTunable === 0) return 0;
   return Math.max(2, Math.round(nTrials / (4 * nTunable)));
@@ -35,6 +39,8 @@ export class ClassSchedule {
   private readonly plan: string[] = [];
   /** First slot of the rung planned last. */
   private rungStart = 0;
+  /** End (exclusive) of every planned rung, in order. */
+  private readonly rungEnds: number[] = [];
   private rungTrials: number;
   private survivors: string[];
   private readonly tunable: string[];
@@ -53,12 +59,24 @@ export class ClassSchedule {
       const n = opts.tunable(c) ? this.rungTrials : 1;
       for (let i = 0; i < n && this.plan.length < opts.nTrials; i++) this.plan.push(c);
     }
+    this.rungEnds.push(this.plan.length);
   }
 
-  /** Planned trials per class so far (the per-class budget the sampler sees). */
-  allotted(className: string): number {
+  /**
+   * Trials of a class planned up to the end of the rung that holds `slot` (the per-class budget
+   * the sampler sees; independent of how far later slots have been planned). Without `slot`: all
+   * planned so far.
+   */
+  allotted(className: string, slot = Number.POSITIVE_INFINITY): number {
+    let end = this.plan.length;
+    for (const e of this.rungEnds) {
+      if (slot < e) {
+        end = e;
+        break;
+      }
+    }
     let n = 0;
-    for (const c of this.plan) if (c === className) n++;
+    for (let i = 0; i < end; i++) if (this.plan[i] === className) n++;
     return n;
   }
 
@@ -112,7 +130,11 @@ export class ClassSchedule {
       if (sa !== sb) return sb - sa;
       return (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0);
     });
-    this.survivors = ranked.slice(0, Math.ceil(ranked.length / 2));
+    const leaderBest = this.best.get(ranked[0]) ?? Number.NEGATIVE_INFINITY;
+    const bar = leaderBest - Math.abs(leaderBest) * ELIMINATION_MARGIN;
+    this.survivors = ranked
+      .slice(0, Math.ceil(ranked.length / 2))
+      .filter((c, i) => i === 0 || (this.best.get(c) ?? Number.NEGATIVE_INFINITY) >= bar);
     this.rungTrials *= 2;
     const rung: string[] = [];
     if (this.survivors.length === 1) {
@@ -131,5 +153,6 @@ export class ClassSchedule {
     }
     this.rungStart = this.plan.length;
     this.plan.push(...rung);
+    this.rungEnds.push(this.plan.length);
   }
 }

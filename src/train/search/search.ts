@@ -4,6 +4,7 @@
  * the post-search checks (§6.7).
  */
 import type { Params } from '../../algorithms/types.js';
+import { SearchError } from '../../errors/index.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import { defaultThreads } from '../../linalg/pool.js';
 import { getLogger } from '../../log/index.js';
@@ -26,7 +27,7 @@ import { validateSearchSpace } from './space.js';
 import { openStudyStore, resolveStoragePath } from './store/resolve.js';
 import type { ClaimedTrial, Study, StudyStore } from './store/types.js';
 import { type TpeOptions, TpeSampler } from './tpe.js';
-import { CLASS_PARAM, type PrunedReason, type TrialParams } from './trial.js';
+import { CLASS_PARAM, type PrunedReason, type TrialParams, type TrialRecord } from './trial.js';
 import { DEFAULT_VALIDATION_SAMPLE_USERS, sampleGroundTruth } from './validation-sample.js';
 
 const log = getLogger('recotem.train.search');
@@ -185,6 +186,28 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         : null;
     if (schedule) log.debug('class_allocation', { ...context, mode: 'adaptive' });
 
+    // Parallel trials of an in-memory study see a fixed history: trial n samples and prunes
+    // against trials 0…n−parallelism only, once all of those have finished. What a trial sees then
+    // no longer depends on which other trial happened to finish first, so the search is
+    // deterministic for a seed and a parallelism (with 1 that is every earlier trial, as before).
+    // Stores shared with other processes keep the live view.
+    const lag = parallelism > 1 && store.kind === 'memory' ? parallelism : 0;
+    let finishWaiters: Array<() => void> = [];
+    const trialFinished = (): void => {
+      const w = finishWaiters;
+      finishWaiters = [];
+      for (const resolve of w) resolve();
+    };
+    const historyFor = async (number: number): Promise<TrialRecord[] | null> => {
+      if (lag === 0) return null;
+      for (;;) {
+        if (aborted) throw new SearchError('search aborted');
+        const visible = (await s.trials()).filter((t) => t.number <= number - lag);
+        if (visible.every((t) => t.state !== 'RUNNING')) return visible;
+        await new Promise<void>((resolve) => finishWaiters.push(resolve));
+      }
+    };
+
     /** `scheduled`: the class the adaptive schedule gave this trial's slot `slot`. */
     const runTrial = async (claim: ClaimedTrial, scheduled?: string, slot = -1): Promise<void> => {
       const t0 = performance.now();
@@ -198,6 +221,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         timing: TrialTiming = emptyTiming(),
       ): void => {
         schedule?.finish(slot, cls, score);
+        trialFinished();
         try {
           opts.onTrial?.({
             trial: number,
@@ -220,11 +244,13 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         }
       };
       try {
+        const fixed = await historyFor(number);
+        const history = async (): Promise<TrialRecord[]> => fixed ?? (await s.trials());
         let cls: string;
         if (scheduled !== undefined) cls = scheduled;
         else if (tried.length === 1) cls = tried[0];
         else if (claim.queuedClass !== null && tried.includes(claim.queuedClass)) cls = claim.queuedClass;
-        else cls = sampler.sampleClass(number, tried, await s.trials());
+        else cls = sampler.sampleClass(number, tried, await history());
         if (tried.length > 1) {
           params[CLASS_PARAM] = cls;
           await s.setParams(number, params);
@@ -245,8 +271,8 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
           return;
         }
         const space = spaces.get(cls) ?? env.getRecommenderSpec(cls).searchSpace;
-        const budget = schedule ? schedule.allotted(cls) : opts.budgets[cls];
-        const sampled = sampler.sampleParams(number, cls, space, await s.trials(), budget);
+        const budget = schedule ? schedule.allotted(cls, slot) : opts.budgets[cls];
+        const sampled = sampler.sampleParams(number, cls, space, await history(), budget);
         params = { ...params, ...sampled };
         await s.setParams(number, params);
 
@@ -254,7 +280,8 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         const onReport = async (step: number, value: number): Promise<boolean> => {
           reports.push([step, value]);
           await s.setIntermediate(number, reports);
-          return pruner.shouldPrune(reports, await s.completedTrials());
+          const completed = fixed ? fixed.filter((t) => t.state === 'COMPLETE') : await s.completedTrials();
+          return pruner.shouldPrune(reports, completed);
         };
         let outcome: Awaited<ReturnType<TrialExecutor['run']>>;
         try {
@@ -328,6 +355,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
             aborted = true;
             failure.error = err;
             schedule?.close();
+            trialFinished();
             // Stop the other in-flight trials now rather than after they finish.
             await executor.close();
           }

@@ -25,7 +25,7 @@ function counts(classes: string[]): Record<string, number> {
 
 describe('ClassSchedule (successive halving over algorithm classes)', () => {
   it('gives 40 trials over four classes mostly to the winning class, and TopPop one trial', async () => {
-    const scores: Record<string, number> = { [IALS]: 0.36, [KNN]: 0.3, [RP3]: 0.33, [TOP]: 0.19 };
+    const scores: Record<string, number> = { [IALS]: 0.36, [KNN]: 0.3, [RP3]: 0.35, [TOP]: 0.19 };
     const s = new ClassSchedule({ classes: [IALS, KNN, RP3, TOP], nTrials: 40, tunable: (c) => c !== TOP });
     const plan = await play(s, (c) => scores[c]);
     expect(plan).toHaveLength(40);
@@ -36,15 +36,29 @@ describe('ClassSchedule (successive halving over algorithm classes)', () => {
     expect(plan.slice(22).every((c) => c === IALS)).toBe(true);
     expect(counts(plan)).toEqual({ [IALS]: 27, [KNN]: 3, [RP3]: 9, [TOP]: 1 });
     expect(s.allotted(IALS)).toBe(27);
+    // What the sampler of a slot sees: its class's trials up to the end of the slot's rung.
+    expect(s.allotted(IALS, 0)).toBe(3);
+    expect(s.allotted(IALS, 12)).toBe(9);
+    expect(s.allotted(RP3, 39)).toBe(9);
   });
 
   it('follows the scores: the class that leads after a rung is the one that survives', async () => {
-    const scores: Record<string, number> = { [IALS]: 0.2, [KNN]: 0.35, [RP3]: 0.3, [TOP]: 0.19 };
+    const scores: Record<string, number> = { [IALS]: 0.2, [KNN]: 0.35, [RP3]: 0.34, [TOP]: 0.19 };
     const plan = await play(
       new ClassSchedule({ classes: [IALS, KNN, RP3, TOP], nTrials: 40, tunable: (c) => c !== TOP }),
       (c) => scores[c],
     );
     expect(counts(plan)).toEqual({ [IALS]: 3, [KNN]: 27, [RP3]: 9, [TOP]: 1 });
+  });
+
+  it('drops a class of the better half that trails the leader by more than 5%', async () => {
+    const scores: Record<string, number> = { [IALS]: 0.36, [KNN]: 0.3, [RP3]: 0.33, [TOP]: 0.19 };
+    const plan = await play(
+      new ClassSchedule({ classes: [IALS, KNN, RP3, TOP], nTrials: 40, tunable: (c) => c !== TOP }),
+      (c) => scores[c],
+    );
+    // RP3beta is second but 8% behind: IALS takes every trial after rung 0.
+    expect(counts(plan)).toEqual({ [IALS]: 33, [KNN]: 3, [RP3]: 3, [TOP]: 1 });
   });
 
   it('ranks classes without a completed trial last and keeps recipe order on ties', async () => {

@@ -40,6 +40,29 @@ describe('trials in worker threads', () => {
     for (const t of ials) expect(t.userAttrs.train_epochs).toBe(20);
   });
 
+  it('is deterministic for a seed and a parallelism, with adaptive classes too', async () => {
+    const run = () =>
+      runSearch(
+        baseOptions({
+          classes: [KNN, IALS, TOP],
+          budgets: { [KNN]: 4, [IALS]: 4, [TOP]: 4 },
+          nTrials: 12,
+          parallelism: 2,
+          classAllocation: 'adaptive',
+          seed: 5,
+        }),
+      ).then((r) => r.trials.map((t) => [t.number, t.state, t.params, t.value]));
+    const a = await run();
+    // Another run, with trials finishing in a different order (each fit sleeps a little).
+    process.env.RECOTEM_SYNTH_DELAY_MS = '15';
+    try {
+      expect(await run()).toEqual(a);
+    } finally {
+      delete process.env.RECOTEM_SYNTH_DELAY_MS;
+    }
+    expect(a).toHaveLength(12);
+  });
+
   it('terminates a trial that exceeds per_trial_timeout_seconds and counts it as orphaned', async () => {
     const logs = captureLogs();
     const started = Date.now();
