@@ -70,8 +70,8 @@ export interface EarlyStoppingOptions {
 }
 
 /**
- * The search's early stopping: validate every 5 epochs; stop after 2 validations that gain less
- * than 0.2% over the best, and after 64 epochs at most. (The original validates up to 128 epochs
+ * The search's early stopping: validate every 5 epochs; stop after 2 validations in a row that
+ * gain less than 0.1% over the best, and after 64 epochs at most. (The original validates up to 128 epochs
  * and waits for 5 validations without any gain; on plateaus that is 25 epochs of almost no change
  * per trial.)
  */
@@ -79,7 +79,7 @@ export const DEFAULT_EARLY_STOPPING: EarlyStoppingOptions = {
   maxEpoch: 64,
   validateEpoch: 5,
   scoreDegradationMax: 2,
-  minRelativeImprovement: 0.002,
+  minRelativeImprovement: 0.001,
 };
 
 /** Reports an intermediate objective value; resolves to true when the trial should be pruned. */

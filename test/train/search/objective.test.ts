@@ -58,13 +58,13 @@ function recorder(prune = false) {
 }
 
 describe('learnWithOptimizer (search defaults)', () => {
-  it('stops on a plateau after two validations without a 0.2% gain, keeping the best epoch', async () => {
+  it('stops on a plateau after two validations without a 0.1% gain, keeping the best epoch', async () => {
     // Rises to 0.3 at epoch 20, then creeps up by 0.01% per validation.
     const model = curveModel((e) => (e <= 20 ? 0.015 * e : 0.3 + 0.00003 * (e - 20)));
     const r = recorder();
     const timing = { fitSeconds: 0, validationSeconds: 0, epochs: 0 };
     await learnWithOptimizer(model, evaluator, r.report, DEFAULT_EARLY_STOPPING, undefined, timing);
-    // Validations at 5…30: 25 and 30 gain under 0.2% → stop after the one at 30 (not reported).
+    // Validations at 5…30: 25 and 30 gain under 0.1% → stop after the one at 30 (not reported).
     expect(r.steps).toEqual([4, 9, 14, 19, 24]);
     expect(timing.epochs).toBe(30);
     // The small gains still moved the best snapshot: epoch 30 is the best score seen.
