@@ -14,7 +14,8 @@ RUN apt-get update \
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts ./scripts
+# Only the build's own scripts, so editing a test script does not rebuild the image.
+COPY scripts/build-wasm.mjs scripts/healthcheck.mjs ./scripts/
 COPY bin ./bin
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

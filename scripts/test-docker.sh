@@ -126,7 +126,18 @@ done
 [ "$second" != "$first" ] || fail "model_version stayed $first after the retrain"
 pass "hot swap: model_version $first -> $second"
 
-# 6. docker stop: a clean drain, exit 0, well within the 40 s grace period.
+# 6. A train stopped by SIGTERM ends with 143 and publishes nothing.
+train -d >/dev/null
+sleep 5
+docker stop -t 20 "$tag-train" >/dev/null
+code=$(docker inspect -f '{{.State.ExitCode}}' "$tag-train")
+docker rm "$tag-train" >/dev/null
+[ "$code" = 143 ] || fail "a stopped train exited $code, not 143"
+[ "$(recommend -H "X-API-Key: $api_key")" = 200 ] && [ "$(model_version)" = "$second" ] \
+  || fail "the served model changed after a stopped train"
+pass "docker stop on train: exit 143, served model unchanged"
+
+# 7. docker stop on serve: a clean drain, exit 0, well within the 40 s grace period.
 started=$(date +%s)
 docker stop -t 40 "$tag-serve" >/dev/null
 took=$(($(date +%s) - started))
