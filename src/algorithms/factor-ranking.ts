@@ -16,8 +16,14 @@ import { MetricSums } from './metrics.js';
 import { type RankingBatch, type RankingSums, rankBatchRows } from './ranking-task.js';
 import type { FactorScoring } from './types.js';
 
-/** Users per pool range (fixed: the summation order must not depend on the thread count). */
-const RANGE_USERS = 512;
+/**
+ * Users per pool range: about 1/16 of the users (so a few hundred users still spread over every
+ * thread), at most 512, a multiple of the kernel's 4-user tile. It depends on the user count only:
+ * the summation order must not depend on the thread count.
+ */
+function rangeUsers(n: number): number {
+  return Math.min(512, Math.max(8, Math.ceil(n / 16 / 4) * 4));
+}
 /**
  * Score bytes per worker block. The kernel walks every user of a block over each cached block of
  * item panels, so larger user blocks read the item factors fewer times; at 20k items this gives
@@ -117,7 +123,9 @@ export async function factorRankingSums(
   const { kp } = f;
   const bias = f.itemBias !== undefined;
   const width = bias ? kp + 4 : kp;
-  const block = Math.max(4, Math.min(256, Math.floor(BLOCK_SCORE_BYTES / (4 * nItems)) & ~3));
+  const rangeSize = rangeUsers(users.length);
+  // a block never spans two ranges, so it need not exceed one
+  const block = Math.max(4, Math.min(256, rangeSize, Math.floor(BLOCK_SCORE_BYTES / (4 * nItems)) & ~3));
   const owned: (Float32Array | Float64Array | Int32Array)[] = [];
   const heap = <T extends Float32Array | Int32Array>(a: T): T => {
     if (isResident(a)) return a;
@@ -161,7 +169,7 @@ export async function factorRankingSums(
       heapValues: alloc(sharedF64(slots * k)),
     };
     const ranges: [number, number][] = [];
-    for (let s = 0; s < users.length; s += RANGE_USERS) ranges.push([s, Math.min(users.length, s + RANGE_USERS)]);
+    for (let s = 0; s < users.length; s += rangeSize) ranges.push([s, Math.min(users.length, s + rangeSize)]);
     const parts = await pool.run(factorRankTask, args, ranges);
     for (const part of parts) addSums(sums, part);
   } finally {
