@@ -10,7 +10,7 @@ import { getLogger } from '../log/index.js';
 import { startBanners } from './runtime/banners.js';
 import { DrainController } from './runtime/drain.js';
 import { buildServer } from './server.js';
-import { parseWorkerModel, type ServeSettings } from './settings.js';
+import { DEFAULT_SETTINGS, parseWorkerModel, type ServeSettings } from './settings.js';
 
 const log = getLogger('recotem.serve');
 
@@ -49,6 +49,7 @@ export function settingsFromConfig(opts: RunServerOptions): ServeSettings {
     devAllowUnsigned: opts.devAllowUnsigned,
     workers: parseWorkerModel(opts.env.RECOTEM_SERVE_WORKERS),
     artifactRoot: opts.env.RECOTEM_ARTIFACT_ROOT?.trim() || null,
+    requestTimeoutSeconds: DEFAULT_SETTINGS.requestTimeoutSeconds,
   };
 }
 

@@ -39,6 +39,8 @@ export interface ServeSettings {
   workers: WorkerModel;
   /** RECOTEM_ARTIFACT_ROOT: when set, every local artifact read must resolve inside it. */
   artifactRoot: string | null;
+  /** Longest time to receive a whole request (headers and body) before a 408 and a closed connection. */
+  requestTimeoutSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: ServeSettings = {
@@ -59,6 +61,7 @@ export const DEFAULT_SETTINGS: ServeSettings = {
   devAllowUnsigned: false,
   workers: { kind: 'inline' },
   artifactRoot: null,
+  requestTimeoutSeconds: 30,
 };
 
 const DEV_ENVS = new Set(['development', 'dev', 'test']);

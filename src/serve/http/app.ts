@@ -11,6 +11,7 @@ import { corsPlugin } from './plugins/cors.js';
 import { BODY_LIMIT_BYTES, errorsPlugin } from './plugins/errors.js';
 import { hostPlugin } from './plugins/host.js';
 import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
+import { timeoutsPlugin } from './plugins/timeouts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes } from './routes/health.js';
 import { verbRoutes } from './routes/verbs.js';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
   await app.register(requestIdPlugin);
+  await app.register(timeoutsPlugin, { requestTimeoutMs: ctx.settings.requestTimeoutSeconds * 1000 });
   // The Host check comes before CORS: a preflight naming a host that is not ours gets no answer.
   await app.register(hostPlugin, { allowedHosts: ctx.settings.allowedHosts });
   if (ctx.settings.allowedOrigins.length > 0)

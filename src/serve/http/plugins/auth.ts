@@ -17,6 +17,12 @@ export function installAuth(app: FastifyInstance, verifier: ApiKeyVerifier): voi
       addLogContext({ kid: outcome.kid });
       return next();
     }
-    reply.code(401).type('application/json').send({ detail: outcome.detail, code: outcome.code });
+    // Close the connection after answering: an unauthenticated client must not keep a socket
+    // (or stream a body the server never reads) on the strength of one refused request.
+    reply
+      .code(401)
+      .header('connection', 'close')
+      .type('application/json')
+      .send({ detail: outcome.detail, code: outcome.code });
   });
 }
