@@ -1,8 +1,8 @@
 /**
  * `recotem export` benchmark: the built CLI (`node bin/recotem.js export`) under GNU time, per
  * model and destination. Reports the CLI's own export time (model load + scoring + writing, from
- * the `export_done` event: everything after process start-up), the process wall time and its peak
- * RSS beside the artifact size.
+ * the `export_done` event: everything after process start-up), the process wall and CPU time and
+ * its peak RSS beside the artifact size.
  *
  *   npm run build && npx tsx bench/export/run.ts [--models ml-small,synth-5m] [--to parquet,postgres]
  *
@@ -41,6 +41,7 @@ interface Outcome {
   exportSeconds: number;
   wall: number;
   rssMiB: number;
+  cpu: number;
   rows: number;
   bytes: number | null;
 }
@@ -52,7 +53,7 @@ function runOnce(artifact: string, to: string, limit: string): Outcome {
     '/usr/bin/time',
     [
       '-f',
-      'MAXRSS_KB=%M',
+      'MAXRSS_KB=%M CPU=%U+%S',
       process.execPath,
       cli,
       'export',
@@ -81,13 +82,15 @@ function runOnce(artifact: string, to: string, limit: string): Outcome {
     throw new Error(`recotem export to ${to} exited ${r.status}`);
   }
   const rssKb = Number(/MAXRSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  const cpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN;
   let bytes: number | null = null;
   try {
     bytes = statSync(to).size;
   } catch {
     bytes = null;
   }
-  return { exportSeconds: done.seconds, wall, rssMiB: rssKb / 1024, rows: done.rows, bytes };
+  return { exportSeconds: done.seconds, wall, rssMiB: rssKb / 1024, cpu: cpuSeconds, rows: done.rows, bytes };
 }
 
 async function main(): Promise<void> {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
       for (let run = 1; run <= Number(args.runs); run++) {
         const before = load();
         const o = runOnce(model.artifactPath, to, args.limit!);
-        const row = `| ${name} | ${dest} | ${o.rows.toLocaleString('en')} | ${o.exportSeconds.toFixed(2)} s | ${o.wall.toFixed(2)} s | ${o.rssMiB.toFixed(0)} MiB | ${artifactMiB.toFixed(0)} MiB | ${o.bytes === null ? '–' : `${(o.bytes / 2 ** 20).toFixed(1)} MiB`} | ${before} |`;
+        const row = `| ${name} | ${dest} | ${o.rows.toLocaleString('en')} | ${o.exportSeconds.toFixed(2)} s | ${o.wall.toFixed(2)} s | ${o.cpu.toFixed(1)} s | ${o.rssMiB.toFixed(0)} MiB | ${artifactMiB.toFixed(0)} MiB | ${o.bytes === null ? '–' : `${(o.bytes / 2 ** 20).toFixed(1)} MiB`} | ${before} |`;
         console.log(row);
         rows.push(row);
       }
@@ -109,9 +112,9 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    '\n| model | destination | rows | export (after start-up) | process wall | peak RSS | artifact | output | load before |',
+    '\n| model | destination | rows | export (after start-up) | process wall | process CPU | peak RSS | artifact | output | load before |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 }
 

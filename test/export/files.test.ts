@@ -153,6 +153,29 @@ describe('export to files', () => {
   });
 });
 
+describe('against a real server', () => {
+  it('the export equals :batch-recommend answered over HTTP on a loopback port', async () => {
+    const to = join(fx.dir, 'http.csv');
+    await runExport(await exportRequest(fx, { to, limit: 6, threads: 2, inlineMaxScores: 0 }));
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const users = fx.userIds.slice(0, 20);
+    const response = await fetch(`${address}/v1/recipes/exp:batch-recommend`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requests: users.map((user_id) => ({ user_id, limit: 6 })) }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      results: { index: number; items: { item_id: string; score: number }[] }[];
+    };
+    const expected: Row[] = body.results.flatMap((r) =>
+      r.items.map((it, j) => ({ key: users[r.index], rank: j + 1, item: it.item_id, score: it.score })),
+    );
+    const got = csvRows(await readFile(to, 'utf8')).rows.filter((r) => users.includes(r.key));
+    expect(got).toEqual(expected);
+  });
+});
+
 describe('scoring on the event loop and in threads', () => {
   it('gives the same rows either way, for users and for related items', async () => {
     for (const related of [false, true]) {
