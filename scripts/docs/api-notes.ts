@@ -32,6 +32,17 @@ export const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'Up to 256 `:recommend-related` requests in one call, with the same per-element results and limit',
     'rule as `:batch-recommend`.',
   ].join(' '),
+  'POST /v1/recipes/{name}:events': [
+    'Record what users did (recipes with an `events:` section). Up to 1000 events per call, each with',
+    '`user_id`, `item_id` and optionally `timestamp` (ISO-8601 or epoch seconds; default: now), `event_type`',
+    'and `event_id` (idempotency key: an event sent again with the same id is counted in `duplicates`, not',
+    'stored twice). Each event is checked on its own: a bad one gets an entry in `errors` (`invalid_event`,',
+    '`invalid_timestamp`, `unknown_event_type`) and the others are still stored. 200 means the accepted',
+    'events are committed to the store. Needs a key from `RECOTEM_EVENT_API_KEYS` (read keys are refused',
+    'here and event keys everywhere else). 404 `EVENTS_NOT_ENABLED` for a recipe without events, 503',
+    '`EVENTS_UNAVAILABLE` with `Retry-After` when the store cannot take the write (nothing was stored).',
+    "With `events.realtime`, the user's next `:recommend` folds these events in.",
+  ].join(' '),
   'GET /v1/recipes': 'Every loaded recipe (recipes whose model failed to load are left out), sorted by name.',
   'GET /v1/recipes/{name}': [
     'One recipe and the training summary of its loaded model.',
@@ -59,6 +70,8 @@ export const ERROR_CODE_NOTES: Readonly<Record<string, string>> = {
   VALIDATION_ERROR: '422 (or a batch element): the request does not match the schema; `errors` lists why.',
   MISSING_API_KEY: '401: the `X-API-Key` header is absent.',
   INVALID_API_KEY: '401: the key matches no configured key.',
+  EVENTS_NOT_ENABLED: '404: the recipe has no `events:` section, so `:events` is not available for it.',
+  EVENTS_UNAVAILABLE: '503: the event store cannot take the write right now; retry after `Retry-After` seconds.',
   INTERNAL_ERROR: '500 (or a batch element): an unexpected server error; the body carries `request_id` for the logs.',
 };
 

@@ -32,7 +32,7 @@ const GRAMMAR = 'expected <kid>:sha256:<64 hex chars>';
  * Parses RECOTEM_API_KEYS: CSV of `kid:sha256:hex`, split on the first two `:`. Errors name the
  * entry's position only, never its content (a malformed entry may be a pasted key).
  */
-export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
+export function parseApiKeys(raw: string | undefined, variable = 'RECOTEM_API_KEYS'): ApiKeyEntry[] {
   const entries = (raw ?? '')
     .split(',')
     .map((e) => e.trim())
@@ -43,20 +43,20 @@ export function parseApiKeys(raw: string | undefined): ApiKeyEntry[] {
     const n = i + 1;
     const first = entry.indexOf(':');
     const second = first < 0 ? -1 : entry.indexOf(':', first + 1);
-    if (second < 0) throw new ConfigError(`RECOTEM_API_KEYS entry #${n} is malformed: ${GRAMMAR}`);
+    if (second < 0) throw new ConfigError(`${variable} entry #${n} is malformed: ${GRAMMAR}`);
     const kid = entry.slice(0, first).trim();
     const family = entry.slice(first + 1, second).trim();
     const digest = entry.slice(second + 1).trim();
-    if (kid.length === 0) throw new ConfigError(`RECOTEM_API_KEYS entry #${n} has an empty kid: ${GRAMMAR}`);
+    if (kid.length === 0) throw new ConfigError(`${variable} entry #${n} has an empty kid: ${GRAMMAR}`);
     if (family.toLowerCase() !== 'sha256') {
-      throw new ConfigError(`RECOTEM_API_KEYS entry #${n} has an unsupported digest label: ${GRAMMAR}`);
+      throw new ConfigError(`${variable} entry #${n} has an unsupported digest label: ${GRAMMAR}`);
     }
     if (!DIGEST_HEX.test(digest)) {
-      throw new ConfigError(`RECOTEM_API_KEYS entry #${n} digest must be exactly 64 hex characters: ${GRAMMAR}`);
+      throw new ConfigError(`${variable} entry #${n} digest must be exactly 64 hex characters: ${GRAMMAR}`);
     }
     const previous = firstIndexOfKid.get(kid);
     if (previous !== undefined) {
-      throw new ConfigError(`RECOTEM_API_KEYS entries #${previous} and #${n} use the same kid`);
+      throw new ConfigError(`${variable} entries #${previous} and #${n} use the same kid`);
     }
     firstIndexOfKid.set(kid, n);
     out.push({ kid, digestHex: digest.toLowerCase() });

@@ -110,6 +110,8 @@ export function loadArtifactCaps(env: Env = process.env): ArtifactCaps {
 export interface ServeConfig extends ArtifactCaps, FetchLimits {
   /** Empty = no auth (and the bind host is forced to loopback). */
   apiKeys: ApiKeyEntry[];
+  /** RECOTEM_EVENT_API_KEYS: the separate ring allowed to write events (and only that). */
+  eventApiKeys: ApiKeyEntry[];
   host: string;
   port: number;
   watchIntervalSeconds: number;
@@ -161,6 +163,7 @@ export function resolveStartupParallelism(setting: number | 'auto', recipeCount:
  */
 export function loadServeConfig(env: Env = process.env): ServeConfig {
   const apiKeys = parseApiKeys(env.RECOTEM_API_KEYS);
+  const eventApiKeys = parseApiKeys(env.RECOTEM_EVENT_API_KEYS, 'RECOTEM_EVENT_API_KEYS');
   const portRaw = env.RECOTEM_PORT;
   const port = portRaw === undefined || portRaw === '' ? DEFAULT_PORT : parsePort(portRaw, 'RECOTEM_PORT');
   const watchIntervalSeconds = parseClampedFloatOrThrow(env, 'RECOTEM_WATCH_INTERVAL', 5, 1, 30);
@@ -168,6 +171,7 @@ export function loadServeConfig(env: Env = process.env): ServeConfig {
   const caps = loadArtifactCaps(env);
   return {
     apiKeys,
+    eventApiKeys,
     host: readTrimmed(env, 'RECOTEM_HOST', DEFAULT_HOST),
     port,
     watchIntervalSeconds,

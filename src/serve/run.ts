@@ -33,6 +33,7 @@ export function settingsFromConfig(opts: RunServerOptions): ServeSettings {
   const c = opts.config;
   return {
     apiKeys: c.apiKeys,
+    eventApiKeys: c.eventApiKeys,
     host: c.host,
     port: c.port,
     watchIntervalSeconds: c.watchIntervalSeconds,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type KeyRing, setRemoteStoreFactory } from '../artifact/index.js';
 import { remoteArtifactStore } from '../data/storage/artifact-store.js';
 import type { SourceTypeLookup } from '../recipe/types.js';
+import { EventStores, type EventStoresOptions } from './events/stores.js';
 import { buildApp } from './http/app.js';
 import type { ServerContext, ServerState } from './http/context.js';
 import type { DecodeMode } from './loading/decode-client.js';
@@ -48,6 +49,8 @@ export interface BuildServerOptions {
   watch?: boolean;
   /** Version in the OpenAPI document (default: the package version). */
   version?: string;
+  /** Retention sweep timing of the event stores (tests shorten it). */
+  events?: EventStoresOptions;
 }
 
 export interface ServeRuntime {
@@ -101,6 +104,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
   const metrics = new ServeMetrics({ requestMetrics: settings.metricsEnabled });
   const executor = opts.executor ?? createExecutor(settings);
   const state: ServerState = { startupComplete: opts.recipesDir === undefined };
+  const events = new EventStores(metrics, opts.events);
 
   let supervisor: RecipeSupervisor | null = null;
   if (opts.recipesDir !== undefined) {
@@ -131,6 +135,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
     registry,
     metrics,
     executor,
+    events,
     state,
     version: opts.version ?? packageVersion(),
   };
@@ -166,6 +171,8 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
   app.decorate('recotem', runtime);
   app.addHook('onClose', async () => {
     await runtime.watcher?.close(Math.min(5, Math.max(1, settings.drainSeconds)));
+    // After the drain: requests still waiting for a commit have been answered; flush and close.
+    await events.close();
     if (opts.executor === undefined) await executor.close();
   });
   return app;

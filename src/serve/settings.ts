@@ -19,6 +19,8 @@ export type WorkerModel =
 export interface ServeSettings {
   /** Empty = no auth (the bind host is then forced to loopback unless `insecureNoAuth`). */
   apiKeys: readonly ApiKeyEntry[];
+  /** Keys allowed to write events (and nothing else); empty with `apiKeys` set: events are refused. */
+  eventApiKeys: readonly ApiKeyEntry[];
   host: string;
   port: number;
   watchIntervalSeconds: number;
@@ -45,6 +47,7 @@ export interface ServeSettings {
 
 export const DEFAULT_SETTINGS: ServeSettings = {
   apiKeys: [],
+  eventApiKeys: [],
   host: '127.0.0.1',
   port: 8080,
   watchIntervalSeconds: 5,

@@ -136,6 +136,7 @@ describe('loadServeConfig', () => {
   it('has the documented defaults', () => {
     expect(loadServeConfig({})).toEqual({
       apiKeys: [],
+      eventApiKeys: [],
       host: '127.0.0.1',
       port: 8080,
       watchIntervalSeconds: 5,

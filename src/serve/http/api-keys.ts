@@ -48,9 +48,18 @@ export class ApiKeyVerifier {
   private readonly bypassMode: BypassMode | null;
   private readonly firstSeen = new RecentHosts(1024);
 
-  constructor(keys: readonly ApiKeyEntry[], insecureNoAuth: boolean) {
+  /**
+   * `bypassWhenEmpty: false` makes an empty ring refuse every key instead of letting everyone in
+   * (the event ring when only read keys are configured).
+   */
+  constructor(keys: readonly ApiKeyEntry[], insecureNoAuth: boolean, opts: { bypassWhenEmpty?: boolean } = {}) {
     this.digests = insecureNoAuth ? [] : keys.map((k) => ({ kid: k.kid, digest: Buffer.from(k.digestHex, 'hex') }));
-    this.bypassMode = insecureNoAuth ? 'insecure_no_auth' : this.digests.length === 0 ? 'loopback_no_keys' : null;
+    const bypassEmpty = opts.bypassWhenEmpty ?? true;
+    this.bypassMode = insecureNoAuth
+      ? 'insecure_no_auth'
+      : this.digests.length === 0 && bypassEmpty
+        ? 'loopback_no_keys'
+        : null;
   }
 
   get enabled(): boolean {

@@ -59,6 +59,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(responseSerializerCompiler);
 
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
+  // Event writers hold separate keys; without any keys at all both rings are open on loopback.
+  const eventVerifier = new ApiKeyVerifier(ctx.settings.eventApiKeys, ctx.settings.insecureNoAuth, {
+    bypassWhenEmpty: ctx.settings.apiKeys.length === 0,
+  });
   await app.register(requestIdPlugin);
   await app.register(timeoutsPlugin, { requestTimeoutMs: ctx.settings.requestTimeoutSeconds * 1000 });
   // The Host check comes before CORS: a preflight naming a host that is not ours gets no answer.
@@ -74,7 +78,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   if (openapi) await openapi.registerOpenApi(app, ctx.version);
   await app.register(healthRoutes, { ctx });
   await app.register(discoveryRoutes, { ctx, verifier });
-  await app.register(verbRoutes, { ctx, verifier });
+  await app.register(verbRoutes, { ctx, verifier, eventVerifier });
   if (openapi) openapi.registerDocsRoutes(app);
   return app;
 }

@@ -1,4 +1,5 @@
 /** What the HTTP layer reads: settings, the registry, metrics, the scorer and lifecycle flags. */
+import type { EventStores } from '../events/stores.js';
 import type { ServeMetrics } from '../metrics/metrics.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { ScoringExecutor } from '../scoring/executor.js';
@@ -14,6 +15,8 @@ export interface ServerContext {
   readonly registry: ModelRegistry;
   readonly metrics: ServeMetrics;
   readonly executor: ScoringExecutor;
+  /** Stores of the recipes that take events (opened on first use). */
+  readonly events: EventStores;
   readonly state: ServerState;
   /** Package version for the OpenAPI document. */
   readonly version: string;

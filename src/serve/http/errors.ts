@@ -30,6 +30,8 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     readonly detail: string = DEFAULT_DETAIL[statusCode] ?? 'Error',
+    /** Extra response headers (e.g. Retry-After on 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail);
   }
@@ -72,6 +74,7 @@ export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: 
   const detail = scrubString(err.detail);
   const body =
     err.statusCode >= 500 ? { detail, code: err.code, request_id: request.requestId } : { detail, code: err.code };
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply.code(err.statusCode).type('application/json').send(body);
 }
 

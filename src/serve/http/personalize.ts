@@ -5,6 +5,7 @@
  * code path unchanged; this module decides which path a request takes and builds its scoring job.
  */
 
+import type { RecentEvent } from '../../data/events/index.js';
 import { evaluateFilter, FilterFieldError, type FilterSpec } from '../scoring/filters.js';
 import type { ServingModel } from '../scoring/model.js';
 import { type ProfileJob, profileFromSeeds } from '../scoring/rank.js';
@@ -129,14 +130,21 @@ export type RecommendPlan =
  * one profile (fold-in), for every algorithm alike. Unknown user: the history's known items are
  * folded in; without any, `serving.unknown_user` decides (popular or UNKNOWN_USER).
  */
-export function planRecommend(loaded: LoadedEntry, body: BeyondFields & { user_id: string; limit: number }) {
+export function planRecommend(
+  loaded: LoadedEntry,
+  body: BeyondFields & { user_id: string; limit: number },
+  recent: readonly RecentEvent[] = [],
+) {
   const { model, entry } = loaded;
   checkHistory(loaded, body.history);
   const user = model.userIndex.get(body.user_id);
   const beyond = usesBeyond(body);
   // Computed first so a bad filter field is a 422 whatever the user turns out to be.
   const mask: RankMask = beyond ? rankMask(loaded, body) : { allowed: null, masked: null };
-  const history = profileFromSeeds(body.history ?? [], model.itemIndex);
+  const history =
+    recent.length === 0
+      ? profileFromSeeds(body.history ?? [], model.itemIndex)
+      : foldedProfile(body.history ?? [], recent, model.itemIndex, entry.serving.maxHistory);
   const seenRow = (u: number) => model.seen.indices.slice(model.seen.indptr[u], model.seen.indptr[u + 1]);
   const withHistory = (base: Int32Array) => {
     const extra = expand(history.items, history.weights);
@@ -147,7 +155,7 @@ export function planRecommend(loaded: LoadedEntry, body: BeyondFields & { user_i
   };
   if (user !== undefined) {
     const explainHistory = body.explain ? withHistory(seenRow(user)) : new Int32Array(0);
-    if (!beyond) return { kind: 'plain', user, explainHistory } satisfies RecommendPlan;
+    if (!beyond && history.items.length === 0) return { kind: 'plain', user, explainHistory } satisfies RecommendPlan;
     const job: ProfileJob = { ...history, user, limit: body.limit, ...mask };
     return { kind: 'job', job, explainHistory } satisfies RecommendPlan;
   }
@@ -166,6 +174,28 @@ export function planRecommend(loaded: LoadedEntry, body: BeyondFields & { user_i
     return { kind: 'popular', top } satisfies RecommendPlan;
   }
   return { kind: 'popular', top: popularTop(loaded, body.limit, mask) } satisfies RecommendPlan;
+}
+
+/**
+ * The request history plus the user's recent events (newest first), together at most `max`
+ * items; an event adds its type's weight to its item. Unknown items are skipped.
+ */
+export function foldedProfile(
+  history: readonly string[],
+  recent: readonly RecentEvent[],
+  itemIndex: ReadonlyMap<string, number>,
+  max: number,
+): { items: Int32Array; weights: Float32Array } {
+  const sums = new Map<number, number>();
+  const add = (id: string, w: number) => {
+    const idx = itemIndex.get(id);
+    if (idx !== undefined) sums.set(idx, (sums.get(idx) ?? 0) + w);
+  };
+  for (const id of history) add(id, 1);
+  const room = Math.max(0, max - history.length);
+  for (let j = 0; j < recent.length && j < room; j++) add(recent[j].itemId, recent[j].weight);
+  const order = [...sums.keys()].sort((a, b) => a - b);
+  return { items: Int32Array.from(order), weights: Float32Array.from(order, (i) => sums.get(i)!) };
 }
 
 /** History of a related request for explain: each seed once per occurrence. */

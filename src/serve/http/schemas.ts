@@ -27,11 +27,14 @@ export const ERROR_CODES = [
   'MISSING_API_KEY',
   'INVALID_API_KEY',
   'INTERNAL_ERROR',
+  'EVENTS_NOT_ENABLED',
+  'EVENTS_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const VERBS = ['recommend', 'recommend-related', 'batch-recommend', 'batch-recommend-related'] as const;
-export type Verb = (typeof VERBS)[number];
+/** The recommendation verbs plus `events` (writes events; its own key ring). */
+export type Verb = (typeof VERBS)[number] | 'events';
 
 const idString = z.string().min(1).max(MAX_ID_CHARS);
 const limitField = z.number().int().min(1).max(MAX_LIMIT).default(10);

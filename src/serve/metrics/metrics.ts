@@ -69,6 +69,11 @@ export class ServeMetrics {
   readonly metadataIndexBuildErrors: Counter<'recipe'>;
   readonly metadataSerializationErrors: Counter<'recipe' | 'verb'>;
   readonly rescanErrors: Counter<'recipe'>;
+  /** Events by outcome: `accepted`, `duplicate`, `rejected` (element error). */
+  readonly eventsIngested: Counter<'recipe' | 'outcome'>;
+  /** Event store failures by operation: `write`, `read`, `retention`. */
+  readonly eventStoreErrors: Counter<'recipe' | 'operation'>;
+  readonly eventsExpired: Counter<'recipe'>;
   readonly dirScanFailures: Counter<'error_class'>;
   readonly layoutUnexpected: Counter<'recipe'>;
   readonly stateDivergence: Counter<string>;
@@ -122,6 +127,24 @@ export class ServeMetrics {
     this.rescanErrors = new Counter({
       name: 'recotem_recipe_rescan_errors_total',
       help: 'Recipe YAML parse errors on rescan of a known recipe',
+      labelNames: ['recipe'],
+      registers,
+    });
+    this.eventsIngested = new Counter({
+      name: 'recotem_events_ingested_total',
+      help: 'Events received on :events, by outcome (accepted, duplicate, rejected)',
+      labelNames: ['recipe', 'outcome'],
+      registers,
+    });
+    this.eventStoreErrors = new Counter({
+      name: 'recotem_event_store_errors_total',
+      help: 'Event store failures by operation (write, read, retention)',
+      labelNames: ['recipe', 'operation'],
+      registers,
+    });
+    this.eventsExpired = new Counter({
+      name: 'recotem_events_expired_total',
+      help: 'Events deleted by retention',
       labelNames: ['recipe'],
       registers,
     });

@@ -3,6 +3,7 @@
  * `lastLoadError`: a reload builds a new entry and swaps the reference, so a request that resolved
  * an entry keeps scoring with that model even if a swap happens mid-request.
  */
+import type { EventStoreLocation } from '../../recipe/index.js';
 import type { FilterIndex } from '../scoring/filters.js';
 import type { ServingModel } from '../scoring/model.js';
 import type { TopK } from '../scoring/topk.js';
@@ -11,12 +12,24 @@ import type { TopK } from '../scoring/topk.js';
 export type MetadataRecord = Readonly<Record<string, unknown>>;
 export type MetadataIndex = ReadonlyMap<string, MetadataRecord>;
 
+/** The recipe's `events:` section as serving uses it. */
+export interface EventsOptions {
+  location: EventStoreLocation;
+  /** Fold events received after the model was trained into `:recommend`. */
+  realtime: boolean;
+  retentionDays: number;
+  /** Accepted types and weights; null: any type, weight 1. */
+  eventTypes: Readonly<Record<string, number>> | null;
+}
+
 /** What a recipe asks of serving beyond the artifact (recipe `serving:` block, if any). */
 export interface ServingOptions {
   /** `popular`: unknown users get the popularity ranking instead of 404 UNKNOWN_USER. */
   unknownUser: 'error' | 'popular';
   /** Most seed items a related request may carry (recipe `serving.max_history`, at most 100). */
   maxHistory: number;
+  /** Absent or null: the recipe takes no events. */
+  events?: EventsOptions | null;
 }
 
 export const DEFAULT_SERVING_OPTIONS: ServingOptions = { unknownUser: 'error', maxHistory: 100 };
@@ -47,7 +60,12 @@ export interface ModelEntry {
   readonly filterIndex?: FilterIndex | null;
 }
 
-export function stubEntry(name: string, artifactPath: string, error: string | null): ModelEntry {
+export function stubEntry(
+  name: string,
+  artifactPath: string,
+  error: string | null,
+  serving: ServingOptions = DEFAULT_SERVING_OPTIONS,
+): ModelEntry {
   return {
     name,
     model: null,
@@ -59,7 +77,7 @@ export function stubEntry(name: string, artifactPath: string, error: string | nu
     loaded: false,
     sha256: null,
     loadedAtUnix: 0,
-    serving: DEFAULT_SERVING_OPTIONS,
+    serving,
     modelKey: '',
     popularRanking: null,
   };

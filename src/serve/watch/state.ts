@@ -4,6 +4,7 @@
  */
 import { isNotFound, storeFor } from '../../artifact/index.js';
 import { errorClassName } from '../../errors/index.js';
+import { resolveEventStore } from '../../recipe/index.js';
 import type { Recipe } from '../../recipe/types.js';
 import type { LoadTarget } from '../loading/load.js';
 import { DEFAULT_SERVING_OPTIONS, type ServingOptions } from '../registry/entry.js';
@@ -52,9 +53,20 @@ export interface RecipeWatch {
 }
 
 export function servingOptionsOf(recipe: Recipe): ServingOptions {
-  return recipe.serving
+  const base = recipe.serving
     ? { unknownUser: recipe.serving.unknown_user, maxHistory: recipe.serving.max_history }
     : DEFAULT_SERVING_OPTIONS;
+  const events = recipe.events;
+  if (!events) return base;
+  return {
+    ...base,
+    events: {
+      location: resolveEventStore(recipe),
+      realtime: events.realtime,
+      retentionDays: events.retention_days,
+      eventTypes: events.event_types,
+    },
+  };
 }
 
 export function targetOf(recipe: Recipe): LoadTarget {
@@ -72,6 +84,7 @@ export function targetChanged(a: LoadTarget, b: LoadTarget): boolean {
     a.artifactPath !== b.artifactPath ||
     a.serving.unknownUser !== b.serving.unknownUser ||
     a.serving.maxHistory !== b.serving.maxHistory ||
+    JSON.stringify(a.serving.events ?? null) !== JSON.stringify(b.serving.events ?? null) ||
     JSON.stringify(a.itemMetadata) !== JSON.stringify(b.itemMetadata)
   );
 }

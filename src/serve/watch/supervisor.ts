@@ -94,7 +94,7 @@ export class RecipeSupervisor {
   registerRecipe(recipe: Recipe, file: string | null): RecipeWatch {
     const watch = newWatch(targetOf(recipe), file);
     this.watches.set(recipe.name, watch);
-    this.registry.replace(stubEntry(recipe.name, recipe.output.path, null));
+    this.registry.replace(stubEntry(recipe.name, recipe.output.path, null, watch.target.serving));
     return watch;
   }
 

@@ -1,5 +1,6 @@
 /** Build the HTTP app over a registry the test fills, without recipes or artifact loading. */
 import type { FastifyInstance } from 'fastify';
+import { EventStores } from '../../../src/serve/events/stores.js';
 import { apiKeyDigest } from '../../../src/serve/http/api-keys.js';
 import { buildApp } from '../../../src/serve/http/app.js';
 import type { ServerContext } from '../../../src/serve/http/context.js';
@@ -32,15 +33,18 @@ export async function makeApp(
   const settings: ServeSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
   const registry = new ModelRegistry();
   for (const e of opts.entries ?? []) registry.replace(e);
+  const metrics = new ServeMetrics({ requestMetrics: settings.metricsEnabled });
   const ctx: ServerContext = {
     settings,
     registry,
-    metrics: new ServeMetrics({ requestMetrics: settings.metricsEnabled }),
+    metrics,
     executor: opts.executor ?? new InlineExecutor(),
+    events: new EventStores(metrics),
     state: { startupComplete: opts.startupComplete ?? true },
     version: '0.0.0-test',
   };
   const app = await buildApp(ctx);
+  app.addHook('onClose', () => ctx.events.close());
   await app.ready();
   return { app, ctx };
 }

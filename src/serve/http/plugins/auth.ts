@@ -3,14 +3,18 @@
  * first) and before the body is read, so unauthenticated callers never reach JSON decoding or
  * validation (serving-api.md §2, Improve). 401 bodies carry no WWW-Authenticate header.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addLogContext } from '../../../log/index.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 
-export function installAuth(app: FastifyInstance, verifier: ApiKeyVerifier): void {
+/** A verifier, or a choice of verifier per request (the event key ring on `:events`). */
+export type VerifierChoice = ApiKeyVerifier | ((request: FastifyRequest) => ApiKeyVerifier);
+
+export function installAuth(app: FastifyInstance, choice: VerifierChoice): void {
   app.addHook('onRequest', (request, reply, next) => {
     const q = request.url.indexOf('?');
     const path = q === -1 ? request.url : request.url.slice(0, q);
+    const verifier = typeof choice === 'function' ? choice(request) : choice;
     const outcome = verifier.verify(request.headers['x-api-key'], path, request.ip);
     if (outcome.ok) {
       request.kid = outcome.kid;

@@ -8,6 +8,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import '../event-schemas.js';
 import { RECIPE_NAME_PATTERN, type Verb } from '../schemas.js';
 
 type JsonObject = Record<string, unknown>;
@@ -82,9 +83,57 @@ function addVerbPaths(document: JsonObject): JsonObject {
   paths['/v1/recipes/{name}:batch-recommend-related'] = {
     post: verbOperation('batch-recommend-related', 'BatchRecommendRelatedRequest', 'BatchResponse', batch),
   };
+  paths['/v1/recipes/{name}:events'] = { post: eventsOperation() };
   const out = { ...document, paths };
   nullableEnums(out);
   return out;
+}
+
+/** The envelope with each element described (they are validated one by one, not as a whole). */
+function eventsRequestSchema(): JsonObject {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['events'],
+    properties: {
+      events: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 1000,
+        description: 'Up to 1000 events; each is validated on its own and a bad one is reported in `errors`',
+        items: ref('EventInput', 'input'),
+      },
+    },
+  };
+}
+
+/** `:events` takes a key of the event ring (RECOTEM_EVENT_API_KEYS), not a read key. */
+function eventsOperation(): JsonObject {
+  const responses: JsonObject = {
+    200: {
+      description: 'Events committed (durable when this answer is sent); per-event errors in `errors`',
+      headers: { 'X-Request-ID': { schema: { type: 'string' } } },
+      content: content(ref('EventsResponse', 'output')),
+    },
+  };
+  for (const status of [401, 404, 422, 503]) {
+    responses[status] = {
+      description:
+        status === 422 ? 'Validation error' : status === 503 ? 'Event store unavailable (see Retry-After)' : 'Error',
+      ...(status === 503 ? { headers: { 'Retry-After': { schema: { type: 'integer' } } } } : {}),
+      content: content(ref(status === 422 ? 'ValidationErrorResponse' : 'ErrorResponse', 'output')),
+    };
+  }
+  return {
+    tags: ['events'],
+    operationId: 'events',
+    parameters: [
+      { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: RECIPE_NAME_PATTERN.source } },
+    ],
+    security: [{ eventApiKey: [] }],
+    requestBody: { required: true, content: content(eventsRequestSchema()) },
+    responses,
+  };
 }
 
 const DOCS_PAGE = `<!doctype html>
@@ -114,7 +163,17 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Recotem Inference API', version },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          eventApiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-API-Key',
+            description: 'A key of RECOTEM_EVENT_API_KEYS; accepted by :events only',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: (doc) => addVerbPaths(jsonSchemaTransformObject(doc) as JsonObject) as never,

@@ -27,6 +27,7 @@ export function statusForCode(code: ErrorCode): RequestStatus {
     case 'RECIPE_NOT_FOUND':
       return 'recipe_not_found';
     case 'RECIPE_UNAVAILABLE':
+    case 'EVENTS_UNAVAILABLE':
       return 'unavailable';
     case 'UNKNOWN_USER':
       return 'unknown_user';

@@ -23,6 +23,7 @@ import {
   usesBeyond,
 } from '../personalize.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
+import { recentEvents } from '../recent-events.js';
 import {
   AGGREGATE_LIMIT_CAP,
   type BatchRequest,
@@ -160,6 +161,16 @@ async function rankJobs(ctx: ServerContext, loaded: LoadedEntry, jobs: ProfileJo
   }
 }
 
+/** The string user ids of the elements (validation proper happens per element later). */
+function userIdsOf(elements: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  for (const e of elements) {
+    const id = e !== null && typeof e === 'object' ? (e as { user_id?: unknown }).user_id : undefined;
+    if (typeof id === 'string' && id.length > 0) ids.push(id);
+  }
+  return ids;
+}
+
 export async function handleBatchRecommend(
   ctx: ServerContext,
   request: FastifyRequest,
@@ -177,6 +188,7 @@ export async function handleBatchRecommend(
   const jobs: ProfileJob[] = [];
   const jobExcludes: (string[] | null)[] = [];
   const jobExplains: (Int32Array | null)[] = [];
+  const recent = await recentEvents(ctx, loaded, userIdsOf(body.requests));
   body.requests.forEach((element, index) => {
     const value = collector.validate<RecommendRequest>(index, element, RecommendRequest, (v) =>
       v.history !== undefined && v.history.length > entry.serving.maxHistory
@@ -186,7 +198,7 @@ export async function handleBatchRecommend(
     if (value === null) return;
     let plan: ReturnType<typeof planRecommend>;
     try {
-      plan = planRecommend(loaded, value);
+      plan = planRecommend(loaded, value, recent?.get(value.user_id));
     } catch (err) {
       collector.ruleFailure(index, err);
       return;

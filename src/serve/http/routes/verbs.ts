@@ -14,6 +14,7 @@ import { profileFromSeeds } from '../../scoring/rank.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, sendMethodNotAllowed, sendNotFound } from '../errors.js';
+import { EventsRequest } from '../event-schemas.js';
 import { buildItems } from '../items.js';
 import {
   addExplanations,
@@ -27,6 +28,7 @@ import {
 } from '../personalize.js';
 import { installAuth } from '../plugins/auth.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
+import { recentEvents } from '../recent-events.js';
 import {
   BatchRequest,
   RECIPE_NAME_PATTERN,
@@ -39,6 +41,7 @@ import { JSON_TYPE, serializeRecommendResponse } from '../serializers.js';
 import { RequestValidationError, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { handleBatchRecommend, handleBatchRecommendRelated } from './batch.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
+import { handleEvents } from './events.js';
 
 const log = getLogger('recotem.serve.http');
 
@@ -46,13 +49,14 @@ const log = getLogger('recotem.serve.http');
 export const VERB_ROUTE = '/v1/recipes/:name';
 
 const BODY_SCHEMAS = {
+  events: EventsRequest,
   recommend: RecommendRequest,
   'recommend-related': RecommendRelatedRequest,
   'batch-recommend': BatchRequest,
   'batch-recommend-related': BatchRequest,
 } as const;
 
-const VERB_SET: ReadonlySet<string> = new Set(VERBS);
+const VERB_SET: ReadonlySet<string> = new Set([...VERBS, 'events']);
 
 /** 8 hex of SHA-256: lets logs correlate a user id without containing it (security.md C4). */
 export function idFingerprint(id: string): string {
@@ -81,9 +85,10 @@ async function recommend(ctx: ServerContext, request: FastifyRequest, reply: Fas
   const body = request.body as RecommendRequest;
   const loaded = resolveEntry(ctx.registry, name);
   const { entry, model } = loaded;
+  const recent = (await recentEvents(ctx, loaded, [body.user_id]))?.get(body.user_id);
   let plan: ReturnType<typeof planRecommend>;
   try {
-    plan = planRecommend(loaded, body);
+    plan = planRecommend(loaded, body, recent);
   } catch (err) {
     if (err instanceof RequestRuleError) ruleFailure(err);
     throw err;
@@ -191,11 +196,14 @@ const HANDLERS: Record<
   'recommend-related': recommendRelated,
   'batch-recommend': handleBatchRecommend,
   'batch-recommend-related': handleBatchRecommendRelated,
+  events: handleEvents,
 };
 
 export interface VerbRoutesOptions {
   ctx: ServerContext;
   verifier: ApiKeyVerifier;
+  /** RECOTEM_EVENT_API_KEYS: the only keys `:events` accepts (and they are refused elsewhere). */
+  eventVerifier: ApiKeyVerifier;
 }
 
 export const verbRoutes: FastifyPluginCallback<VerbRoutesOptions> = (app: FastifyInstance, opts, done) => {
@@ -220,7 +228,7 @@ export const verbRoutes: FastifyPluginCallback<VerbRoutesOptions> = (app: Fastif
     next();
   });
 
-  installAuth(app, opts.verifier);
+  installAuth(app, (request) => (request.verbCall?.verb === 'events' ? opts.eventVerifier : opts.verifier));
 
   app.addHook('preValidation', (request, _reply, next) => {
     const call = request.verbCall!;
