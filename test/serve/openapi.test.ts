@@ -3,12 +3,15 @@
  * from it (openapi-typescript types + openapi-fetch) calls every operation of a running server,
  * and every response the server sends for a documented status parses with the documented schema.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stubEntry } from '../../src/serve/registry/entry.js';
+import { type EventsOptions, type ModelEntry, stubEntry } from '../../src/serve/registry/entry.js';
 import { API_KEY, keyEntries, makeApp, type TestApp } from './helpers/app.js';
 import { loadedEntry, standardModel } from './helpers/model.js';
 import { DOCUMENT_PATH, generateClientTypes, TYPES_PATH } from './openapi-client/generate.js';
@@ -21,7 +24,15 @@ let healthy: TestApp;
 let degraded: TestApp;
 let base: string;
 
-const settings = { apiKeys: keyEntries(['k1', API_KEY]), env: 'dev' };
+const EVENT_KEY = 'event-key-'.padEnd(43, 'e');
+const settings = { apiKeys: keyEntries(['k1', API_KEY]), eventApiKeys: keyEntries(['e1', EVENT_KEY]), env: 'dev' };
+const eventsDir = mkdtempSync(join(tmpdir(), 'recotem-openapi-events-'));
+
+/** An entry taking events into `location` (a temp SQLite file, or a server that is down). */
+function withEvents(entry: ModelEntry, location: EventsOptions['location']): ModelEntry {
+  const events: EventsOptions = { location, realtime: true, retentionDays: 30, eventTypes: null };
+  return { ...entry, serving: { ...entry.serving, events } };
+}
 
 beforeAll(async () => {
   committed = JSON.parse(await readFile(DOCUMENT_PATH, 'utf8')) as Json;
@@ -30,6 +41,11 @@ beforeAll(async () => {
     entries: [
       loadedEntry('demo', standardModel()),
       loadedEntry('broken', standardModel({ foldInError: new RangeError('solver blew up') })),
+      withEvents(loadedEntry('tracked', standardModel()), { kind: 'sqlite', path: join(eventsDir, 'events.db') }),
+      withEvents(loadedEntry('storeless', standardModel()), {
+        kind: 'postgresql',
+        url: 'postgresql://127.0.0.1:1/recotem_test',
+      }),
     ],
   });
   degraded = await makeApp({
@@ -43,6 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await healthy?.app.close();
   await degraded?.app.close();
+  rmSync(eventsDir, { recursive: true, force: true });
 });
 
 describe('the OpenAPI document', () => {
@@ -115,6 +132,8 @@ interface Probe {
   url: string;
   key?: boolean;
   body?: unknown;
+  /** The key sent instead of the read key (the event ring's). */
+  apiKey?: string;
 }
 
 const post = (url: string, body: unknown, key = true): Probe => ({ app: () => healthy, url, body, key });
@@ -146,6 +165,13 @@ for (const verb of ['recommend', 'recommend-related', 'batch-recommend', 'batch-
   PROBES[`POST ${path} 422`] = post(`/v1/recipes/demo:${verb}`, { ...element, surprise: 1 });
   PROBES[`POST ${path} 503`] = onDegraded(`/v1/recipes/stub:${verb}`, body);
 }
+const eventProbe = (url: string, body: unknown, key = true): Probe => ({ ...post(url, body, key), apiKey: EVENT_KEY });
+const someEvents = { events: [{ user_id: 'probe-user', item_id: 'i1' }, { user_id: 'probe-user' }] };
+PROBES['POST /v1/recipes/{name}:events 200'] = eventProbe('/v1/recipes/tracked:events', someEvents);
+PROBES['POST /v1/recipes/{name}:events 401'] = eventProbe('/v1/recipes/tracked:events', someEvents, false);
+PROBES['POST /v1/recipes/{name}:events 404'] = eventProbe('/v1/recipes/demo:events', someEvents);
+PROBES['POST /v1/recipes/{name}:events 422'] = eventProbe('/v1/recipes/tracked:events', { events: [] });
+PROBES['POST /v1/recipes/{name}:events 503'] = eventProbe('/v1/recipes/storeless:events', someEvents);
 PROBES['POST /v1/recipes/{name}:recommend 500'] = post('/v1/recipes/broken:recommend', {
   user_id: 'u1',
   history: ['i3'],
@@ -182,7 +208,7 @@ describe('every documented response', () => {
             url: probe.url,
             headers: {
               'content-type': 'application/json',
-              ...(probe.key ? { 'x-api-key': API_KEY } : {}),
+              ...(probe.key ? { 'x-api-key': probe.apiKey ?? API_KEY } : {}),
             },
             ...(probe.body === undefined ? {} : { payload: JSON.stringify(probe.body) }),
           });

@@ -254,6 +254,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/recipes/{name}:events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipes/{name}:recommend": {
         parameters: {
             query?: never;
@@ -349,9 +365,9 @@ export interface components {
             })[];
         };
         /** @enum {string} */
-        ErrorCode: "RECIPE_NOT_FOUND" | "RECIPE_UNAVAILABLE" | "UNKNOWN_USER" | "UNKNOWN_SEED_ITEMS" | "NO_CANDIDATES" | "VALIDATION_ERROR" | "MISSING_API_KEY" | "INVALID_API_KEY" | "INTERNAL_ERROR";
+        ErrorCode: "RECIPE_NOT_FOUND" | "RECIPE_UNAVAILABLE" | "UNKNOWN_USER" | "UNKNOWN_SEED_ITEMS" | "NO_CANDIDATES" | "VALIDATION_ERROR" | "MISSING_API_KEY" | "INVALID_API_KEY" | "INTERNAL_ERROR" | "EVENTS_NOT_ENABLED" | "EVENTS_UNAVAILABLE";
         /** @enum {string} */
-        ErrorCodeInput: "RECIPE_NOT_FOUND" | "RECIPE_UNAVAILABLE" | "UNKNOWN_USER" | "UNKNOWN_SEED_ITEMS" | "NO_CANDIDATES" | "VALIDATION_ERROR" | "MISSING_API_KEY" | "INVALID_API_KEY" | "INTERNAL_ERROR";
+        ErrorCodeInput: "RECIPE_NOT_FOUND" | "RECIPE_UNAVAILABLE" | "UNKNOWN_USER" | "UNKNOWN_SEED_ITEMS" | "NO_CANDIDATES" | "VALIDATION_ERROR" | "MISSING_API_KEY" | "INVALID_API_KEY" | "INTERNAL_ERROR" | "EVENTS_NOT_ENABLED" | "EVENTS_UNAVAILABLE";
         ErrorResponse: {
             detail: string;
             code: components["schemas"]["ErrorCode"];
@@ -361,6 +377,58 @@ export interface components {
             detail: string;
             code: components["schemas"]["ErrorCodeInput"];
             request_id?: string;
+        };
+        EventInput: {
+            user_id: string;
+            item_id: string;
+            /** @description ISO-8601 date/time or epoch seconds; default: the time the server received it */
+            timestamp?: string | number;
+            /** @description One of the recipe's events.event_types when it lists them */
+            event_type?: string;
+            /** @description Idempotency key: an event sent again with the same id is counted once */
+            event_id?: string;
+        };
+        EventInputInput: {
+            user_id: string;
+            item_id: string;
+            /** @description ISO-8601 date/time or epoch seconds; default: the time the server received it */
+            timestamp?: string | number;
+            /** @description One of the recipe's events.event_types when it lists them */
+            event_type?: string;
+            /** @description Idempotency key: an event sent again with the same id is counted once */
+            event_id?: string;
+        };
+        EventsRequest: {
+            /** @description Up to 1000 events; each is validated on its own (see EventInput) */
+            events: unknown[];
+        };
+        EventsRequestInput: {
+            /** @description Up to 1000 events; each is validated on its own (see EventInput) */
+            events: unknown[];
+        };
+        EventsResponse: {
+            /** @description Events committed by this request */
+            accepted: number;
+            /** @description Events whose event_id was already stored */
+            duplicates: number;
+            errors: {
+                index: number;
+                /** @enum {string} */
+                code: "invalid_event" | "invalid_timestamp" | "unknown_event_type";
+                detail: string;
+            }[];
+        };
+        EventsResponseInput: {
+            /** @description Events committed by this request */
+            accepted: number;
+            /** @description Events whose event_id was already stored */
+            duplicates: number;
+            errors: {
+                index: number;
+                /** @enum {string} */
+                code: "invalid_event" | "invalid_timestamp" | "unknown_event_type";
+                detail: string;
+            }[];
         };
         FilterCondition: {
             eq?: string | number | boolean;
@@ -757,6 +825,73 @@ export interface operations {
             /** @description Error */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Up to 1000 events; each is validated on its own and a bad one is reported in `errors` */
+                    events: components["schemas"]["EventInputInput"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Events committed (durable when this answer is sent); per-event errors in `errors` */
+            200: {
+                headers: {
+                    "X-Request-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventsResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description Event store unavailable (see Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
