@@ -1,0 +1,55 @@
+/**
+ * A recipe whose artifact lives in an object store: the server reaches the store through the
+ * data layer, which it imports only when the first remote artifact is read.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteArtifactStore } from '../../src/data/storage/artifact-store.js';
+import { buildArtifact } from '../helpers/artifacts.js';
+import { type LocalS3, startS3 } from '../helpers/object-stores.js';
+import { writeRecipe } from './helpers/recipes.js';
+import { recommend, serverOver, tempDir } from './helpers/server.js';
+
+let s3: LocalS3;
+let app: FastifyInstance;
+let cleanup: () => Promise<void>;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  s3 = await startS3('artifacts');
+  const awsEnv: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  };
+  for (const [k, v] of Object.entries(awsEnv)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  const uri = 's3://artifacts/models/remote.recotem';
+  await remoteArtifactStore('s3')!.writeAtomic(uri, buildArtifact({ recipeName: 'remote' }));
+  const t = await tempDir('recotem-remote-');
+  cleanup = t.cleanup;
+  await writeRecipe(t.dir, 'remote.yaml', 'remote', { artifactPath: uri });
+  app = await serverOver(t.dir);
+});
+
+afterAll(async () => {
+  await app?.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await s3?.close();
+  await cleanup?.();
+});
+
+describe('an artifact in an object store', () => {
+  it('is loaded and served', async () => {
+    const r = await recommend(app, 'remote', 'u3', 2);
+    expect(r.statusCode).toBe(200);
+    expect(r.json().items.map((i: { item_id: string }) => i.item_id)).toEqual(['i1', 'i2']);
+    expect(r.headers['x-recotem-model-version']).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
