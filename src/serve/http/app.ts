@@ -6,10 +6,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { isDevEnv } from '../settings.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import type { ServerContext } from './context.js';
-import { sendNotFound } from './errors.js';
+import { sendNotFound, sendPlainText } from './errors.js';
 import { corsPlugin } from './plugins/cors.js';
 import { BODY_LIMIT_BYTES, errorsPlugin } from './plugins/errors.js';
-import { hostPlugin } from './plugins/host.js';
+import { decideHost, hostPlugin } from './plugins/host.js';
 import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
 import { timeoutsPlugin } from './plugins/timeouts.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -50,6 +50,11 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     // Malformed URL escapes: treat like an unknown route, still with a request id.
     frameworkErrors: (_err, request, reply) => {
       reply.header('x-request-id', resolveRequestId(request.headers['x-request-id']));
+      // These requests skip the hooks: the Host check still comes first.
+      if (decideHost(request.raw, ctx.settings.allowedHosts).kind === 'deny') {
+        sendPlainText(reply, 400, 'Invalid host header');
+        return;
+      }
       sendNotFound(reply);
     },
   });

@@ -26,7 +26,41 @@ interface HttpInput {
   contentType: string | null;
   key: string | null;
   body: string;
+  /** The Host header; an array sends it twice. Anything but one allowed host must get 400. */
+  host: string | string[];
 }
+
+const GOOD_HOSTS = ['localhost', 'localhost:8080', '127.0.0.1', '127.0.0.1:1'];
+const GOOD_HOST = /^(localhost|127\.0\.0\.1)(:([1-9]\d{0,4}))?$/i;
+const host: fc.Arbitrary<string | string[]> = fc.oneof(
+  { weight: 20, arbitrary: fc.constantFrom(...GOOD_HOSTS) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'localhost:1@evil.example',
+      'evil.example',
+      'localhost:99999',
+      'localhost:0',
+      'localhost:abc',
+      'localhost/x',
+      'user@localhost',
+      '[::1]',
+    ),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...GOOD_HOSTS), fc.constantFrom('evil.example', 'localhost')) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[\x21-\x7e]{0,40}$/).filter((h) => !GOOD_HOST.test(h)) },
+);
+
+/** `{"user_id":"u1","k0":1,...}` with up to 40,000 unknown keys (either side of the 32,768 cap). */
+const manyKeysBody = fc.integer({ min: 1, max: 40_000 }).map((n) => {
+  const parts = ['"user_id":"u1"'];
+  for (let i = 0; i < n; i++) parts.push(`"k${i}":1`);
+  return `{${parts.join(',')}}`;
+});
+/** Filters keyed by names JavaScript objects treat specially (written as text: an object literal cannot hold them). */
+const reservedFilterBody = fc
+  .tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'genre'), fc.constantFrom('u1', 'ghost'))
+  .map(([field, user]) => `{"user_id":"${user}","filter":{"${field}":{"eq":"x"}}}`);
 
 const id = fc.oneof(
   fc.constantFrom('u1', 'u2', 'u3', 'i1', 'i2', 'i5', 'ghost', CANARY, ''),
@@ -84,6 +118,8 @@ const bodyText = fc.oneof(
   { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
   { weight: 1, arbitrary: fc.constantFrom('', '{', '[]', 'null', '{"user_id":"u1"', '\u0000', '{"a":1e999}') },
+  { weight: 1, arbitrary: manyKeysBody },
+  { weight: 1, arbitrary: reservedFilterBody },
 );
 
 const path = fc.oneof(
@@ -131,6 +167,7 @@ const randomInput: fc.Arbitrary<HttpInput> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom(null, '', 'x'.repeat(40), `${API_KEY} `) },
   ),
   body: bodyText,
+  host,
 });
 
 /** A verb with a body of its own shape (valid or nearly), authenticated: reaches the handlers. */
@@ -153,6 +190,7 @@ const matchedInput: fc.Arbitrary<HttpInput> = fc
     contentType: 'application/json',
     key: API_KEY,
     body: JSON.stringify(body),
+    host: 'localhost',
   }));
 
 const input = fc.oneof({ weight: 1, arbitrary: matchedInput }, { weight: 1, arbitrary: randomInput });
@@ -179,6 +217,8 @@ export const httpTarget: FuzzTarget = {
         const headers: Record<string, string> = {};
         if (req.contentType !== null) headers['content-type'] = req.contentType;
         if (req.key !== null) headers['x-api-key'] = req.key;
+        // Light-my-request sends an array value as repeated header lines.
+        headers.host = req.host as string;
         const bodyless = req.method === 'GET' || req.method === 'HEAD';
         const r = await app.inject({
           method: req.method as 'POST',
@@ -187,6 +227,18 @@ export const httpTarget: FuzzTarget = {
           payload: bodyless ? undefined : req.body,
         });
         if (!ALLOWED_STATUS.has(r.statusCode)) throw new Error(`status ${r.statusCode}: ${r.body.slice(0, 300)}`);
+        const goodHost = typeof req.host === 'string' && GOOD_HOST.test(req.host);
+        if (!goodHost) {
+          if (r.statusCode !== 400 || r.body !== 'Invalid host header') {
+            throw new Error(`host ${JSON.stringify(req.host)} was not refused: ${r.statusCode}`);
+          }
+          return { label: 'host_refused' };
+        }
+        if (r.statusCode === 422 && req.method !== 'HEAD') {
+          const errors = (JSON.parse(r.body) as { errors?: { type: string }[] }).errors ?? [];
+          const extra = errors.filter((e) => e.type === 'extra_forbidden').length;
+          if (extra > 11) throw new Error(`422 lists ${extra} unknown keys (at most 10 and a count)`);
+        }
         if (r.statusCode >= 400 && r.statusCode !== 400 && req.method !== 'HEAD') {
           const parsed = JSON.parse(r.body) as { code?: unknown };
           if (r.statusCode !== 404 && r.statusCode !== 405 && typeof parsed.code !== 'string') {

@@ -2,7 +2,9 @@
  * Fuzz targets: the csv and parquet sources reading bytes from a temp file. Allowed: a table, or
  * a DataSourceError; anything else (a crash of the parser, a foreign error class) is a failure.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -73,7 +75,12 @@ interface CsvInput {
   encoding: string;
   header: number;
   dtype: boolean;
+  /** Read this special file instead of the bytes (it must be refused, never read or waited on). */
+  special: string | null;
 }
+
+/** Special files the csv fuzz points the source at: each must be a DataSourceError, at once. */
+const SPECIAL_FILES = ['fifo', 'socket', 'directory', '/proc/self/environ', '/dev/zero', '/dev/null'];
 
 export const csvTarget: FuzzTarget = {
   name: 'csv',
@@ -82,6 +89,12 @@ export const csvTarget: FuzzTarget = {
     const dir = await mkdtemp(join(tmpdir(), 'recotem-fuzz-csv-'));
     const logs = captureLogs();
     let n = 0;
+    if (spawnSync('mkfifo', [join(dir, 'fifo')]).status !== 0) throw new Error('mkfifo failed');
+    await mkdir(join(dir, 'directory.csv'));
+    const socketServer = createServer();
+    await new Promise<void>((resolve) => socketServer.listen(join(dir, 'socket'), resolve));
+    const specialPath = (name: string) =>
+      name.startsWith('/') ? name : join(dir, name === 'directory' ? 'directory.csv' : name);
     const text = fc.array(fc.constantFrom(...CSV_TOKENS), { maxLength: 120 }).map((t) => Buffer.from(t.join('')));
     const arbitrary: fc.Arbitrary<CsvInput> = fc.record({
       bytes: fc.oneof(
@@ -99,13 +112,18 @@ export const csvTarget: FuzzTarget = {
       encoding: fc.constantFrom('utf-8', 'utf-8-sig', 'latin-1', 'cp932'),
       header: fc.constantFrom(0, 0, 1, 5),
       dtype: fc.boolean(),
+      special: fc.oneof(
+        { weight: 12, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom(...SPECIAL_FILES) },
+      ),
     });
     return {
       arbitrary,
       async check(input: CsvInput) {
         logs.clear();
-        const path = join(dir, `f${++n}.csv${input.gzip ? '.gz' : ''}`);
-        await writeFile(path, input.gzip ? gzipSync(input.bytes) : input.bytes);
+        const special = input.special === null ? null : specialPath(input.special);
+        const path = special ?? join(dir, `f${++n}.csv${input.gzip ? '.gz' : ''}`);
+        if (special === null) await writeFile(path, input.gzip ? gzipSync(input.bytes) : input.bytes);
         try {
           const config = csvConfigSchema.parse({
             type: 'csv',
@@ -115,14 +133,17 @@ export const csvTarget: FuzzTarget = {
             header: input.header,
             dtype: input.dtype ? { user_id: 'str', item_id: 'str' } : null,
           });
-          return { label: await fetchOutcome(createCsvSource(config)) };
+          const label = await fetchOutcome(createCsvSource(config));
+          if (special !== null && label !== 'DataSourceError') throw new Error(`special file ${special} was read`);
+          return { label: special === null ? label : 'special_refused' };
         } finally {
-          await rm(path, { force: true });
+          if (special === null) await rm(path, { force: true });
         }
       },
       describe: (input: CsvInput) => JSON.stringify({ ...input, bytes: Buffer.from(input.bytes).toString('base64') }),
       async teardown() {
         logs.stop();
+        await new Promise((resolve) => socketServer.close(resolve));
         await rm(dir, { recursive: true, force: true });
       },
     };
