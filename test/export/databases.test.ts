@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSourceError } from '../../src/errors/index.js';
 import type { ExportSink } from '../../src/export/destinations/sink.js';
 import { runExport } from '../../src/export/index.js';
+import { serverUp } from '../helpers/servers.js';
 import { serverOver, tempDir } from '../serve/helpers/server.js';
 import { apiRows, exportRequest, type Fixture, N_USERS, type Row, writeFixture } from './helpers.js';
 
@@ -124,69 +125,78 @@ describe('export to database tables', () => {
     await checkTableExport(`sqlite:///${file}`, query, (s) => `"${s}"`, tables);
   });
 
-  it('PostgreSQL: rows equal the API, the table is swapped whole, a failed export keeps the previous one', async () => {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    let table = '';
-    try {
-      const query: Query = async (sql) => (await client.query(sql)).rows;
-      const tables = async () =>
-        (await query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map((r) => String(r.tablename));
-      table = await checkTableExport(PG_URL, query, (s) => `"${s}"`, tables);
-      const types = await query(
-        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
-      );
-      expect(types.map((t) => t.data_type)).toEqual([
-        'text',
-        'integer',
-        'text',
-        'real',
-        'text',
-        'timestamp with time zone',
-      ]);
-    } finally {
-      if (table) await client.query(`DROP TABLE IF EXISTS "${table}"`);
-      await client.end();
-    }
-  });
-
-  it('MariaDB: rows equal the API, the table is swapped whole, a failed export keeps the previous one', async () => {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: 3306,
-      user: 'root',
-      database: 'recotem_test',
-    });
-    let table = '';
-    try {
-      const query: Query = async (sql) => (await conn.query(sql))[0] as Record<string, unknown>[];
-      const tables = async () =>
-        (await query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')).map(
-          (r) => String(r.t),
+  it.skipIf(!serverUp('postgres'))(
+    'PostgreSQL: rows equal the API, the table is swapped whole, a failed export keeps the previous one',
+    async () => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      let table = '';
+      try {
+        const query: Query = async (sql) => (await client.query(sql)).rows;
+        const tables = async () =>
+          (await query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map((r) => String(r.tablename));
+        table = await checkTableExport(PG_URL, query, (s) => `"${s}"`, tables);
+        const types = await query(
+          `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '${table}' ORDER BY ordinal_position`,
         );
-      table = await checkTableExport(MY_URL, query, (s) => `\`${s}\``, tables);
-    } finally {
-      if (table) await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
-      await conn.end();
-    }
-  });
+        expect(types.map((t) => t.data_type)).toEqual([
+          'text',
+          'integer',
+          'text',
+          'real',
+          'text',
+          'timestamp with time zone',
+        ]);
+      } finally {
+        if (table) await client.query(`DROP TABLE IF EXISTS "${table}"`);
+        await client.end();
+      }
+    },
+  );
 
-  it('a database URL from an environment variable (env:NAME); the password never appears in errors', async () => {
-    const table = `recs_${suffix()}`;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    try {
-      await runExport(await exportRequest(fx, { to: 'env:EXPORT_DSN', env: { EXPORT_DSN: PG_URL }, table }));
-      const n = await client.query(`SELECT count(*)::int AS n FROM "${table}"`);
-      expect(n.rows[0].n).toBe(expected.length);
-      const bad = runExport(
-        await exportRequest(fx, { to: 'postgresql://postgres:s3cr3t-pw@127.0.0.1:5432/no_such_db', table }),
-      );
-      await expect(bad).rejects.toBeInstanceOf(DataSourceError);
-      await expect(bad).rejects.not.toThrow(/s3cr3t-pw/);
-    } finally {
-      await client.query(`DROP TABLE IF EXISTS "${table}"`);
-      await client.end();
-    }
-  });
+  it.skipIf(!serverUp('mariadb'))(
+    'MariaDB: rows equal the API, the table is swapped whole, a failed export keeps the previous one',
+    async () => {
+      const conn = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: 3306,
+        user: 'root',
+        database: 'recotem_test',
+      });
+      let table = '';
+      try {
+        const query: Query = async (sql) => (await conn.query(sql))[0] as Record<string, unknown>[];
+        const tables = async () =>
+          (await query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')).map(
+            (r) => String(r.t),
+          );
+        table = await checkTableExport(MY_URL, query, (s) => `\`${s}\``, tables);
+      } finally {
+        if (table) await conn.query(`DROP TABLE IF EXISTS \`${table}\``);
+        await conn.end();
+      }
+    },
+  );
+
+  it.skipIf(!serverUp('postgres'))(
+    'a database URL from an environment variable (env:NAME); the password never appears in errors',
+    async () => {
+      const table = `recs_${suffix()}`;
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await runExport(await exportRequest(fx, { to: 'env:EXPORT_DSN', env: { EXPORT_DSN: PG_URL }, table }));
+        const n = await client.query(`SELECT count(*)::int AS n FROM "${table}"`);
+        expect(n.rows[0].n).toBe(expected.length);
+        const bad = runExport(
+          await exportRequest(fx, { to: 'postgresql://postgres:s3cr3t-pw@127.0.0.1:5432/no_such_db', table }),
+        );
+        await expect(bad).rejects.toBeInstanceOf(DataSourceError);
+        await expect(bad).rejects.not.toThrow(/s3cr3t-pw/);
+      } finally {
+        await client.query(`DROP TABLE IF EXISTS "${table}"`);
+        await client.end();
+      }
+    },
+  );
 });
