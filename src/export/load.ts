@@ -12,7 +12,7 @@ import { ArtifactError } from '../errors/index.js';
 import type { Recipe } from '../recipe/index.js';
 import type { LoadedEntry } from '../serve/http/routes/common.js';
 import { type LoadDeps, type LoadTarget, loadRecipeArtifact } from '../serve/loading/load.js';
-import { ServeMetrics } from '../serve/metrics/metrics.js';
+import type { ServeMetrics } from '../serve/metrics/metrics.js';
 import { DEFAULT_SERVING_OPTIONS, modelVersion } from '../serve/registry/entry.js';
 import type { ScoringExecutor } from '../serve/scoring/executor.js';
 import { targetOf } from '../serve/watch/state.js';
@@ -32,6 +32,12 @@ export interface LoadLimits {
   payloadCap: number;
   metadataFieldDeny: readonly string[];
 }
+
+/**
+ * The load pipeline counts metadata rows it had to skip; an export has no metrics endpoint, and
+ * not loading the metrics library keeps the process smaller.
+ */
+const noMetrics = { metadataIndexBuildErrors: { inc: () => {} } } as unknown as ServeMetrics;
 
 /** Scoring happens in the export's own threads; the serving executor is not needed. */
 const noExecutor: ScoringExecutor = {
@@ -62,7 +68,7 @@ export async function loadExportModel(source: ModelSource, limits: LoadLimits): 
       const { loadMetadataTable } = await import('../serve/loading/metadata-source.js');
       return loadMetadataTable(meta, recipeName);
     },
-    metrics: new ServeMetrics({ requestMetrics: false, defaultMetrics: false }),
+    metrics: noMetrics,
   };
   const result = await loadRecipeArtifact(target, deps, null);
   if (result.kind !== 'loaded' || result.entry.model === null) {
