@@ -314,7 +314,7 @@ export const bprFmSpec: RecommenderSpec<typeof CLASS> = {
     return new BPRFMRecommender(X, params);
   },
   load(saved: SavedModel, seen: CsrMatrix) {
-    const k = readNumber(saved.params, CLASS, 'n_components', 128, { integer: true, min: 1 });
+    const k = readNumber(saved.params, CLASS, 'n_components', DEFAULTS.n_components, { integer: true, min: 1 });
     const P = factorsFromNdArray(saved.arrays.user_embeddings, 'user_embeddings', seen.rows, k);
     const Q = factorsFromNdArray(saved.arrays.item_embeddings, 'item_embeddings', seen.cols, k);
     const b = saved.arrays.item_biases;

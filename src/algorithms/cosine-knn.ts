@@ -16,14 +16,16 @@ const MODEL_FORMAT_VERSION = 1;
 export const FEATURE_WEIGHTINGS = ['NONE', 'TF_IDF', 'BM_25'] as const;
 export type FeatureWeighting = (typeof FEATURE_WEIGHTINGS)[number];
 
-export const cosineKnnDefaults: Params = {
+/** The defaults, written once: the search starts from them and `readConfig` falls back to them. */
+const DEFAULTS = {
   top_k: 100,
   shrinkage: 0,
   feature_weighting: 'NONE',
   normalize: false,
   bm25_k1: 1.2,
   bm25_b: 0.75,
-};
+} as const;
+export const cosineKnnDefaults: Params = { ...DEFAULTS };
 
 export const cosineKnnSearchSpace: SearchSpace = {
   top_k: { kind: 'int', low: 4, high: 1000 },
@@ -42,13 +44,14 @@ interface KnnConfig {
 }
 
 function readConfig(params: Params): KnnConfig {
+  const d = DEFAULTS;
   return {
-    topK: readNumber(params, CLASS, 'top_k', 100, { integer: true, min: 1 }),
-    shrinkage: readNumber(params, CLASS, 'shrinkage', 0, { min: 0 }),
-    weighting: readChoice(params, CLASS, 'feature_weighting', FEATURE_WEIGHTINGS, 'NONE'),
-    normalize: readBoolean(params, CLASS, 'normalize', false),
-    k1: readNumber(params, CLASS, 'bm25_k1', 1.2, { min: 0 }),
-    b: readNumber(params, CLASS, 'bm25_b', 0.75, { min: 0, max: 1 }),
+    topK: readNumber(params, CLASS, 'top_k', d.top_k, { integer: true, min: 1 }),
+    shrinkage: readNumber(params, CLASS, 'shrinkage', d.shrinkage, { min: 0 }),
+    weighting: readChoice(params, CLASS, 'feature_weighting', FEATURE_WEIGHTINGS, d.feature_weighting),
+    normalize: readBoolean(params, CLASS, 'normalize', d.normalize),
+    k1: readNumber(params, CLASS, 'bm25_k1', d.bm25_k1, { min: 0 }),
+    b: readNumber(params, CLASS, 'bm25_b', d.bm25_b, { min: 0, max: 1 }),
   };
 }
 
@@ -56,7 +59,12 @@ function readConfig(params: Params): KnnConfig {
  * Values of the feature-weighted matrix Xw (same sparsity as X), in X's CSR order. Users are the
  * documents and items the terms (N = number of users).
  */
-export function weightedValues(X: CsrMatrix, weighting: FeatureWeighting, k1 = 1.2, b = 0.75): Float64Array {
+export function weightedValues(
+  X: CsrMatrix,
+  weighting: FeatureWeighting,
+  k1: number = DEFAULTS.bm25_k1,
+  b: number = DEFAULTS.bm25_b,
+): Float64Array {
   const out = Float64Array.from(X.data);
   if (weighting === 'NONE') return out;
   const nUsers = X.rows;

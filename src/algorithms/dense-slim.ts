@@ -22,7 +22,13 @@ const CLASS = 'DenseSLIMRecommender' as const;
 const MODEL_FORMAT_VERSION = 1;
 const log = getLogger('recotem.algorithms.dense_slim');
 
-export const denseSlimDefaults: Params = { reg: 1 };
+/** The defaults, written once: the search starts from them and `readReg` falls back to them. */
+const DEFAULTS = { reg: 1 } as const;
+export const denseSlimDefaults: Params = { ...DEFAULTS };
+
+function readReg(params: Params): number {
+  return readNumber(params, CLASS, 'reg', DEFAULTS.reg, { min: 0, minExclusive: true });
+}
 /** Largest catalogue whose n × n weight matrix fits one typed array (2³² elements). */
 export const MAX_DENSE_ITEMS = 65536;
 export const denseSlimSearchSpace: SearchSpace = { reg: { kind: 'float', low: 1, high: 1e4, log: true } };
@@ -154,7 +160,7 @@ export async function computeDenseSlimWeights(
   threads = 1,
   route: EaseRoute = chooseEaseRoute(X),
 ): Promise<Float32Array> {
-  const reg = readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
+  const reg = readReg(params);
   if (X.cols > MAX_DENSE_ITEMS) {
     throw new TrainingError(
       `${CLASS} stores a dense n_items × n_items matrix; ${X.cols} items exceed the supported ${MAX_DENSE_ITEMS}`,
@@ -170,7 +176,7 @@ export class DenseSLIMRecommender extends ItemWeightRecommender {
   readonly modelFormatVersion = MODEL_FORMAT_VERSION;
 
   constructor(trainMatrix: CsrMatrix, params: Params = {}) {
-    readNumber(params, CLASS, 'reg', 1, { min: 0, minExclusive: true });
+    readReg(params);
     super(trainMatrix, params, denseSlimDefaults);
   }
 

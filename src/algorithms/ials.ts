@@ -41,7 +41,8 @@ const CLASS = 'IALSRecommender' as const;
 /** Layout version of what `save()` writes. */
 const MODEL_FORMAT_VERSION = 1;
 
-export const ialsDefaults: Params = {
+/** The defaults, written once: the search starts from them and `readConfig` falls back to them. */
+const DEFAULTS = {
   n_components: 20,
   alpha0: 0,
   reg: 1e-3,
@@ -52,7 +53,8 @@ export const ialsDefaults: Params = {
   train_epochs: 16,
   confidence_scaling: 'none',
   epsilon: 1,
-};
+} as const;
+export const ialsDefaults: Params = { ...DEFAULTS };
 
 export const ialsSearchSpace: SearchSpace = {
   n_components: { kind: 'int', low: 4, high: 300 },
@@ -61,17 +63,18 @@ export const ialsSearchSpace: SearchSpace = {
 };
 
 function readConfig(params: Params): IalsConfig & { epochs: number } {
+  const d = DEFAULTS;
   return {
-    k: readNumber(params, CLASS, 'n_components', 20, { integer: true, min: 1 }),
-    alpha0: readNumber(params, CLASS, 'alpha0', 0, { min: 0 }),
-    reg: readNumber(params, CLASS, 'reg', 1e-3, { min: 0 }),
-    nu: readNumber(params, CLASS, 'nu', 1),
-    initStd: readNumber(params, CLASS, 'init_std', 0.1, { min: 0 }),
-    maxCgSteps: readNumber(params, CLASS, 'max_cg_steps', 3, { integer: true, min: 1 }),
-    seed: readNumber(params, CLASS, 'random_seed', 42, { integer: true }),
-    epochs: readNumber(params, CLASS, 'train_epochs', 16, { integer: true, min: 0 }),
-    confidence: readChoice(params, CLASS, 'confidence_scaling', ['none', 'log'] as const, 'none'),
-    epsilon: readNumber(params, CLASS, 'epsilon', 1, { min: 0, minExclusive: true }),
+    k: readNumber(params, CLASS, 'n_components', d.n_components, { integer: true, min: 1 }),
+    alpha0: readNumber(params, CLASS, 'alpha0', d.alpha0, { min: 0 }),
+    reg: readNumber(params, CLASS, 'reg', d.reg, { min: 0 }),
+    nu: readNumber(params, CLASS, 'nu', d.nu),
+    initStd: readNumber(params, CLASS, 'init_std', d.init_std, { min: 0 }),
+    maxCgSteps: readNumber(params, CLASS, 'max_cg_steps', d.max_cg_steps, { integer: true, min: 1 }),
+    seed: readNumber(params, CLASS, 'random_seed', d.random_seed, { integer: true }),
+    epochs: readNumber(params, CLASS, 'train_epochs', d.train_epochs, { integer: true, min: 0 }),
+    confidence: readChoice(params, CLASS, 'confidence_scaling', ['none', 'log'] as const, d.confidence_scaling),
+    epsilon: readNumber(params, CLASS, 'epsilon', d.epsilon, { min: 0, minExclusive: true }),
   };
 }
 
@@ -261,7 +264,7 @@ export const ialsSpec: RecommenderSpec<typeof CLASS> = {
     if (saved.params.loss_type !== undefined && saved.params.loss_type !== 'IALSPP') {
       throw new ArtifactError(`IALSRecommender: unsupported loss_type '${saved.params.loss_type}'`, 'deserialize');
     }
-    const k = readNumber(saved.params, CLASS, 'n_components', 20, { integer: true, min: 1 });
+    const k = readNumber(saved.params, CLASS, 'n_components', DEFAULTS.n_components, { integer: true, min: 1 });
     const U = factorsFromNdArray(saved.arrays.user_factors, 'user_factors', seen.rows, k);
     const V = factorsFromNdArray(saved.arrays.item_factors, 'item_factors', seen.cols, k);
     const model = new IALSRecommender(null, saved.params, { nUsers: seen.rows, nItems: seen.cols });

@@ -14,7 +14,9 @@ const CLASS = 'RP3betaRecommender' as const;
 /** Layout version of what `save()` writes. */
 const MODEL_FORMAT_VERSION = 1;
 
-export const rp3betaDefaults: Params = { alpha: 1, beta: 0.6, top_k: null, normalize_weight: false };
+/** The defaults, written once: the search starts from them and `readConfig` falls back to them. */
+const DEFAULTS = { alpha: 1, beta: 0.6, top_k: null, normalize_weight: false } as const;
+export const rp3betaDefaults: Params = { ...DEFAULTS };
 
 export const rp3betaSearchSpace: SearchSpace = {
   beta: { kind: 'float', low: 1e-5, high: 0.5, log: true },
@@ -31,10 +33,11 @@ interface Rp3Config {
 
 function readConfig(params: Params): Rp3Config {
   return {
-    alpha: readNumber(params, CLASS, 'alpha', 1, { min: 0, minExclusive: true }),
-    beta: readNumber(params, CLASS, 'beta', 0.6),
+    alpha: readNumber(params, CLASS, 'alpha', DEFAULTS.alpha, { min: 0, minExclusive: true }),
+    beta: readNumber(params, CLASS, 'beta', DEFAULTS.beta),
+    // A missing or null top_k keeps every neighbour (the default, null).
     topK: readOptionalInt(params, CLASS, 'top_k', 1),
-    normalizeWeight: readBoolean(params, CLASS, 'normalize_weight', false),
+    normalizeWeight: readBoolean(params, CLASS, 'normalize_weight', DEFAULTS.normalize_weight),
   };
 }
 

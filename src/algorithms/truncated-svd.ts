@@ -34,7 +34,9 @@ const CLASS = 'TruncatedSVDRecommender' as const;
 const MODEL_FORMAT_VERSION = 1;
 const log = getLogger('recotem.algorithms.truncated_svd');
 
-export const truncatedSvdDefaults: Params = { n_components: 4, random_seed: 0 };
+/** The defaults, written once: the search starts from them and the constructor falls back to them. */
+const DEFAULTS = { n_components: 4, random_seed: 0 } as const;
+export const truncatedSvdDefaults: Params = { ...DEFAULTS };
 export const truncatedSvdSearchSpace: SearchSpace = { n_components: { kind: 'int', low: 4, high: 512 } };
 
 export class TruncatedSVDRecommender implements Recommender {
@@ -53,8 +55,8 @@ export class TruncatedSVDRecommender implements Recommender {
   private itemF: Float32Array | null = null;
 
   constructor(X: CsrMatrix | null, params: Params, dims?: { nUsers: number; nItems: number }) {
-    this.requested = readNumber(params, CLASS, 'n_components', 4, { integer: true, min: 1 });
-    this.seed = readNumber(params, CLASS, 'random_seed', 0, { integer: true });
+    this.requested = readNumber(params, CLASS, 'n_components', DEFAULTS.n_components, { integer: true, min: 1 });
+    this.seed = readNumber(params, CLASS, 'random_seed', DEFAULTS.random_seed, { integer: true });
     this.trainMatrix = X ?? undefined;
     this.nUsers = X ? X.rows : (dims?.nUsers ?? 0);
     this.nItems = X ? X.cols : (dims?.nItems ?? 0);

@@ -88,6 +88,27 @@ describe('algorithm registry', () => {
     expect(knn.params).toMatchObject({ top_k: 7, shrinkage: 0, feature_weighting: 'NONE', normalize: false });
   });
 
+  it('falls back to exactly the declared defaults when a parameter is absent', async () => {
+    // The defaults table and the fallbacks of each model's parameter reader are one table: a model
+    // given no parameters scores like one given its spec's defaults spelled out.
+    const X = randomCounts(16, 10, 0.35, 4, 3);
+    const users = Int32Array.from([0, 7, 15]);
+    for (const cls of CANONICAL_CLASSES) {
+      const spec = ALGORITHM_SPECS[cls];
+      const implicit = spec.create(X, {});
+      const explicit = spec.create(X, { ...spec.defaults });
+      await implicit.fit();
+      await explicit.fit();
+      const a = new Float32Array(users.length * X.cols);
+      const b = new Float32Array(users.length * X.cols);
+      implicit.scoreUsers(users, a);
+      explicit.scoreUsers(users, b);
+      expect(Array.from(a), cls).toEqual(Array.from(b));
+      const scoresSomething = a.some((v) => v !== 0);
+      expect(scoresSomething, cls).toBe(true);
+    }
+  });
+
   it('refuses a saved model whose algorithm is not a canonical class', () => {
     const X = randomCounts(3, 3, 0.5, 1);
     const saved = { algorithm: 'CosineKNN', modelFormatVersion: 1, params: {}, arrays: {} } as never;
