@@ -147,7 +147,9 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
   }
 
   const sampler = new TpeSampler({ ...opts.sampler, seed: opts.seed });
-  const pruner = new MedianPruner(opts.pruner);
+  // The first validation never prunes: configurations that start slowly (high α₀ in IALS) are
+  // often the ones that end best.
+  const pruner = new MedianPruner(opts.pruner ?? { nWarmupSteps: es.validateEpoch });
   const orphans = new OrphanTracker(opts.orphanCeiling ?? 32, log, context);
   // One layer of parallelism at a time: parallel trials run single-threaded, a lone trial gets
   // every core for its fit and its validation.
