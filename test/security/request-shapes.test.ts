@@ -152,6 +152,22 @@ describe('filters keyed by special JavaScript names', () => {
     expect(result).toMatchObject({ status: 'error', error: { message: expect.stringContaining(`filter.${field}`) } });
   });
 
+  it('an unknown filter field is named only when it is a plain name', async () => {
+    const hostile = await post(
+      'recommend',
+      JSON.stringify({ user_id: 'u1', filter: { '<script>x</script>': { eq: 1 } } }),
+    );
+    const text = await hostile.text();
+    expect(hostile.status).toBe(422);
+    expect(text).not.toContain('<script>');
+    expect((JSON.parse(text) as Body422).errors[0].loc).toEqual(['body', 'filter', '<unknown key>']);
+    const plain = await post('recommend', JSON.stringify({ user_id: 'u1', filter: { year: { eq: 1 } } }));
+    expect(((await plain.json()) as Body422).errors[0]).toMatchObject({
+      loc: ['body', 'filter', 'year'],
+      msg: "field 'year' is not filterable (declare it in item_metadata.filterable)",
+    });
+  });
+
   it('a real filter field still filters (the check does not reject everything)', async () => {
     const r = await post('recommend', '{"user_id":"u1","limit":5,"filter":{"genre":{"eq":"comedy"}}}');
     expect(r.status).toBe(200);

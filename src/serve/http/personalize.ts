@@ -13,7 +13,7 @@ import { selectTop, type TopK } from '../scoring/topk.js';
 import type { ResponseItem } from './items.js';
 import type { LoadedEntry } from './routes/common.js';
 import { tooManySeeds } from './routes/common.js';
-import type { ValidationItem } from './validation.js';
+import { echoableKey, type ValidationItem } from './validation.js';
 
 /** The optional fields of a single or batch-element request. */
 export interface BeyondFields {
@@ -70,7 +70,10 @@ export function rankMask(loaded: LoadedEntry, body: BeyondFields): RankMask {
       allowed = evaluateFilter(loaded.entry.filterIndex ?? null, body.filter as FilterSpec);
     } catch (err) {
       if (!(err instanceof FilterFieldError)) throw err;
-      throw new RequestRuleError({ type: 'value_error', loc: ['filter', err.field], msg: err.message });
+      // The field is a request key: echoed only when it is a plain name.
+      const field = echoableKey(err.field);
+      const msg = `field '${field}' is not filterable (declare it in item_metadata.filterable)`;
+      throw new RequestRuleError({ type: 'value_error', loc: ['filter', field], msg });
     }
   }
   let masked: Int32Array | null = null;

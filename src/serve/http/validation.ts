@@ -39,7 +39,7 @@ export const MAX_EXTRA_KEYS_LISTED = 10;
 const ECHOABLE_KEY = /^[A-Za-z0-9_]{1,40}$/;
 export const HIDDEN_KEY = '<unknown key>';
 
-function shownKey(key: string): string {
+export function echoableKey(key: string): string {
   return ECHOABLE_KEY.test(key) ? key : HIDDEN_KEY;
 }
 
@@ -79,7 +79,7 @@ function mapIssue(issue: Issue, input: unknown, prefix: Loc): ValidationItem[] {
     case 'unrecognized_keys': {
       const items: ValidationItem[] = issue.keys.slice(0, MAX_EXTRA_KEYS_LISTED).map((key) => ({
         type: 'extra_forbidden',
-        loc: [...loc, shownKey(key)],
+        loc: [...loc, echoableKey(key)],
         msg: 'Extra inputs are not permitted',
       }));
       const more = issue.keys.length - items.length;
