@@ -10,6 +10,7 @@ import { type CanonicalClass, createRecommender, getAlgorithmSpec, validateCutof
 import { setRemoteStoreFactory, signArtifact, writeArtifact } from '../artifact/index.js';
 import { type KeyRing, loadTrainConfig, resolveTrainingKeyRing } from '../config/index.js';
 import { cleanseAndIndex, type Interactions } from '../data/cleanse.js';
+import { appendEventRows, readTrainingEvents } from '../data/events/index.js';
 import { fetchSourceTable } from '../data/interactions.js';
 import type { SourceRegistry } from '../data/sources/registry.js';
 import { remoteArtifactStore } from '../data/storage/artifact-store.js';
@@ -109,8 +110,14 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
 
     // 4–5. Fetch and cleanse.
     log.info('fetching_data', {});
-    const table = await fetchSourceTable(recipe, { recipeName: recipe.name, runId }, opts.registry);
-    log.info('data_fetched', { n_rows: table.rowCount });
+    const fetched = await fetchSourceTable(recipe, { recipeName: recipe.name, runId }, opts.registry);
+    log.info('data_fetched', { n_rows: fetched.rowCount });
+    const fromEvents = recipe.events?.include_in_training ? await readTrainingEvents(recipe) : null;
+    const table = fromEvents ? appendEventRows(fetched, recipe, fromEvents.events) : fetched;
+    if (fromEvents) {
+      partial.n_event_rows = fromEvents.events.length;
+      log.info('events_included', { n_event_rows: fromEvents.events.length, n_rows: table.rowCount });
+    }
     const cleansed = cleanseAndIndex(table, recipe);
     const gate = recipe.output.promotion_gate ? await preparePromotionGate(recipe, cleansed, keyRing, log) : null;
     // With a promotion gate, the frozen holdout's pairs never reach training.
@@ -176,7 +183,11 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
       search,
       stats,
       trainedAt,
-      extra: decision ? { promotion: decision } : {},
+      extra: {
+        ...(decision ? { promotion: decision } : {}),
+        // Serving folds in only the events received after training read the store.
+        ...(fromEvents ? { n_event_rows: fromEvents.events.length, events_until_ms: fromEvents.readAtMs } : {}),
+      },
     });
     const payload = buildArtifactPayload(
       model,
@@ -202,7 +213,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
         trainedAt,
         split,
         search,
-        stats,
+        stats: fromEvents ? { ...stats, n_event_rows: fromEvents.events.length } : stats,
         artifactPath: written.artifactPath,
         wallSeconds,
       });
@@ -222,6 +233,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
       n_rows: stats.n_rows,
       n_users: stats.n_users,
       n_items: stats.n_items,
+      ...(fromEvents ? { n_event_rows: fromEvents.events.length } : {}),
     });
     return {
       status: 'trained',
@@ -352,7 +364,7 @@ async function writeReport(
     trainedAt: string;
     split: SplitResult;
     search: SearchResult;
-    stats: Interactions['stats'];
+    stats: Interactions['stats'] & { n_event_rows?: number };
     artifactPath: string;
     wallSeconds: number;
   },

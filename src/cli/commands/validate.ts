@@ -59,6 +59,16 @@ export async function runValidate(opts: ValidateCommandOptions, io: CliIo): Prom
       return reportFailure(io, FailurePrefix.METADATA, err);
     }
   }
+  // 5. The event store: the server writes to it and training may read it.
+  if (recipe.events) {
+    try {
+      const { probeEventStore } = await import('../../data/events/index.js');
+      const { resolveEventStore } = await import('../../recipe/index.js');
+      io.stdout(await probeEventStore(resolveEventStore(recipe)));
+    } catch (err) {
+      return reportFailure(io, FailurePrefix.PROBE, err);
+    }
+  }
   io.stdout('Validation passed.');
   return ExitCode.OK;
 }
