@@ -44,7 +44,7 @@ export {
   SERVE_SIGNING_KEY_MISSING_MESSAGE,
   securityPostureFields,
 } from './posture.js';
-export { NotRegularFileError, openRegularFile, pseudoFilesystemOf } from './regular-file.js';
+export { NotRegularFileError, openRegularFile, pseudoFilesystemOf, requireRegularFileSync } from './regular-file.js';
 export type { ArtifactCaps, FetchLimits, IoConfig, LogFormatSetting, ServeConfig, TrainConfig } from './settings.js';
 export {
   DEFAULT_ALLOWED_HOSTS,

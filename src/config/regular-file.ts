@@ -5,7 +5,7 @@
  * writer appears; devices stream forever; sockets cannot be read at all. The data and artifact
  * layers share this check, so it lives at the bottom of the layer stack.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, realpathSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
 
 /** Kernel pseudo filesystems: never data, whatever `stat` says about their entries. */
@@ -42,6 +42,22 @@ function kindOf(st: {
 export function pseudoFilesystemOf(real: string): string | null {
   for (const root of PSEUDO_ROOTS) if (real === root || real.startsWith(`${root}${sep}`)) return root;
   return null;
+}
+
+/**
+ * The same refusal for a file another library opens itself (a SQLite database): checked on the
+ * path only. A missing file is left to that library, which reports it in its own terms.
+ */
+export function requireRegularFileSync(path: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) throw new NotRegularFileError(path, kindOf(st));
+  const pseudo = pseudoFilesystemOf(realpathSync(path));
+  if (pseudo !== null) throw new NotRegularFileError(path, `a file under ${pseudo}`);
 }
 
 async function realPathOf(handle: fs.FileHandle, path: string): Promise<string> {

@@ -3,6 +3,7 @@
  * lazily. SQLite has no statement timeout; the request is logged and nothing is executed for it.
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { requireRegularFileSync } from '../../config/index.js';
 import { getLogger } from '../../log/index.js';
 import type { ColumnType } from '../table.js';
 import { type ConnectSettings, readOnlyFailure, type SqlDriver } from './driver.js';
@@ -22,6 +23,8 @@ function hintFor(declared: string | null): ColumnType | undefined {
 function open(Database: SqliteCtor, s: ConnectSettings): BetterSqlite3.Database {
   const file = sqliteFile(s.dsn);
   const memory = file === ':memory:' || file === '';
+  // A FIFO would block the open forever; /proc, /sys and /dev entries are never databases.
+  if (!memory) requireRegularFileSync(file);
   // An in-memory database cannot be opened read-only; query_only still guards it.
   return new Database(memory ? ':memory:' : file, {
     readonly: !memory,

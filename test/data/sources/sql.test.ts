@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +267,13 @@ describe('sqlite', () => {
     const db = new Database(sqlitePath, { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(2);
     db.close();
+    expect(spawnSync('mkfifo', [join(dir, 'db.fifo')]).status).toBe(0);
+    for (const special of [join(dir, 'db.fifo'), '/proc/self/environ', '/dev/zero']) {
+      const refused = await source({ query: 'SELECT 1' }, `sqlite:///${special}`);
+      expect((await failure(refused.fetch(ctx))).message).toBe(
+        "query failed on dialect 'sqlite': NotRegularFileError (ENOTREGULAR)",
+      );
+    }
     const missing = await source({ query: 'SELECT 1' }, `sqlite:///${join(dir, 'missing.db')}`);
     expect((await failure(missing.fetch(ctx))).message).toBe(
       "query failed on dialect 'sqlite': SqliteError (SQLITE_CANTOPEN)",
