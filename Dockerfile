@@ -18,6 +18,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build-wasm.mjs scripts/healthcheck.mjs ./scripts/
 COPY bin ./bin
 COPY src ./src
+# The operator console, built into dist/console by `npm run build`.
+COPY console ./console
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Runtime image diet: no native build intermediates (better-sqlite3 keeps only its addon), no
 # type declarations, source maps, TypeScript sources or docs from the dependencies.

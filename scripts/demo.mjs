@@ -1,6 +1,6 @@
 // The README's first command: train the tutorial recipe, serve it, ask for recommendations, stop.
 //   npm run demo                 # train, serve, one request each for a user and an item, then stop
-//   npm run demo -- --keep-serving   # leave the server running (Ctrl-C stops it)
+//   npm run demo -- --keep-serving   # leave the server running and print the console URL and key
 // Keys are generated for this run only; nothing is written outside ./artifacts.
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -42,6 +42,8 @@ const env = {
   RECOTEM_SIGNING_KEYS: `${signing.kid}:${signing.plaintext}`,
   RECOTEM_API_KEYS: api.env_entry.slice('RECOTEM_API_KEYS='.length),
   RECOTEM_LOG_FORMAT: process.env.RECOTEM_LOG_FORMAT ?? 'console',
+  // The console's Traffic page charts these.
+  RECOTEM_METRICS_ENABLED: process.env.RECOTEM_METRICS_ENABLED ?? '1',
 };
 
 console.log(`\n== 1/3 training ${recipeDir}/recipe.yaml`);
@@ -96,7 +98,9 @@ console.log(
 console.log(JSON.stringify(related.body, null, 2));
 
 if (keepServing) {
-  console.log(`\nServing at ${base} (API key for this run: ${api.plaintext}). Ctrl-C stops it.`);
+  console.log(`\nServing at ${base}. Ctrl-C stops it.`);
+  console.log(`Operator console: ${base}/console/`);
+  console.log(`API key for this run (paste it into the console, or send it as X-API-Key): ${api.plaintext}`);
   process.on('SIGINT', () => server.kill('SIGTERM'));
 } else {
   server.kill('SIGTERM');

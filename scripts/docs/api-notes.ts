@@ -59,6 +59,18 @@ export const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'last load `error`. `degraded` (503) when any recipe is not loaded or has an error (a recipe still',
     'serving an older model after a failed reload counts). `/health/details` is an alias.',
   ].join(' '),
+  'GET /v1/overview': [
+    'The server (version, uptime, health, whether keys and request metrics are on) and every registered',
+    'recipe, with or without a model: `state` (`loaded`, `stale` when a newer artifact failed to load and',
+    'the older model still serves, `failed`, `loading`), the sanitised load `error`, the model version,',
+    'training summary, data counts and the hot swaps since start-up. The operator console reads it.',
+  ].join(' '),
+  'GET /v1/recipes/{name}/training': [
+    'How the served model was chosen: the search summary stored in the artifact (score of each trial',
+    'over time, the best configuration per algorithm, the split; `null` for artifacts trained before',
+    'summaries were kept), the data statistics, and what requests may use (metadata fields, filterable',
+    'fields, whether `explain` adds `because`). Errors as for `GET /v1/recipes/{name}`.',
+  ].join(' '),
 };
 
 export const ERROR_CODE_NOTES: Readonly<Record<string, string>> = {
@@ -80,4 +92,5 @@ export const UNDOCUMENTED_ROUTES: readonly string[] = [
   '`GET /v1/metrics`: Prometheus metrics, only when `RECOTEM_METRICS_ENABLED` is on; needs `X-API-Key` like the other routes.',
   '`GET /health` and `GET /health/details`: aliases of the `/v1` health routes.',
   '`GET /docs`, `/redoc`, `/openapi.json`: this document, only when `RECOTEM_ENV` is `development`, `dev` or `test`.',
+  '`GET /console/`: the operator console (static files, no key needed for them), when enabled (see operations.md).',
 ];

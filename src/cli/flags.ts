@@ -23,6 +23,8 @@ export interface ServeFlags {
   insecureNoAuth?: boolean;
   devAllowUnsigned?: boolean;
   iUnderstandThisLoadsArbitraryCode?: boolean;
+  /** `--console` / `--no-console`; absent: RECOTEM_CONSOLE decides. */
+  console?: boolean;
 }
 
 export interface InspectFlags {

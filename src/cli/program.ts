@@ -106,6 +106,11 @@ export function buildProgram(io: CliIo, bodies: CommandBodies, setExitCode: (cod
     .option('-H, --host <host>', 'bind address (default: RECOTEM_HOST or 127.0.0.1; loopback without API keys)')
     .option('--insecure-no-auth', 'disable API-key authentication (RECOTEM_ENV must be development, dev or test)')
     .option(
+      '--console',
+      'serve the operator console at /console/ (default: RECOTEM_CONSOLE, else on when bound to loopback)',
+    )
+    .option('--no-console', 'do not serve the operator console')
+    .option(
       '--dev-allow-unsigned',
       'accept development-signed artifacts: verify with the dev key when RECOTEM_SIGNING_KEYS is unset (needs RECOTEM_ENV=development)',
     )

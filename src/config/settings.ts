@@ -127,6 +127,8 @@ export interface ServeConfig extends ArtifactCaps, FetchLimits {
   startupParallelism: number | 'auto';
   metricsEnabled: boolean;
   allowVersionSkew: boolean;
+  /** RECOTEM_CONSOLE: operator console on, off, or 'auto' (on when bound to loopback). */
+  console: boolean | 'auto';
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -150,6 +152,16 @@ function parseStartupParallelism(env: Env): number | 'auto' {
     return 'auto';
   }
   return parseClampedInt(env, 'RECOTEM_STARTUP_PARALLELISM', 1, 1, 32);
+}
+
+/** RECOTEM_CONSOLE: unset → auto, `1/true/yes/on` → on, `0/false/no/off` → off, else auto with a warning. */
+export function parseConsoleSetting(env: Env): boolean | 'auto' {
+  const raw = (env.RECOTEM_CONSOLE ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'auto') return 'auto';
+  if (isTruthy(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  log.warn('env_var_unparseable', { name: 'RECOTEM_CONSOLE', raw: raw.slice(0, 64), fallback: 'auto' });
+  return 'auto';
 }
 
 export function resolveStartupParallelism(setting: number | 'auto', recipeCount: number): number {
@@ -185,6 +197,7 @@ export function loadServeConfig(env: Env = process.env): ServeConfig {
     startupParallelism: parseStartupParallelism(env),
     metricsEnabled: isTruthy(env.RECOTEM_METRICS_ENABLED),
     allowVersionSkew: isTruthy(env.RECOTEM_ALLOW_IRSPACK_VERSION_SKEW),
+    console: parseConsoleSetting(env),
     ...loadFetchLimits(env),
   };
 }

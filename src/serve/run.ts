@@ -10,7 +10,7 @@ import { getLogger } from '../log/index.js';
 import { startBanners } from './runtime/banners.js';
 import { DrainController } from './runtime/drain.js';
 import { buildServer } from './server.js';
-import { DEFAULT_SETTINGS, parseWorkerModel, type ServeSettings } from './settings.js';
+import { DEFAULT_SETTINGS, isLoopbackHost, parseWorkerModel, type ServeSettings } from './settings.js';
 
 const log = getLogger('recotem.serve');
 
@@ -51,6 +51,7 @@ export function settingsFromConfig(opts: RunServerOptions): ServeSettings {
     workers: parseWorkerModel(opts.env.RECOTEM_SERVE_WORKERS),
     artifactRoot: opts.env.RECOTEM_ARTIFACT_ROOT?.trim() || null,
     requestTimeoutSeconds: DEFAULT_SETTINGS.requestTimeoutSeconds,
+    console: c.console === 'auto' ? isLoopbackHost(c.host) : c.console,
   };
 }
 
@@ -89,6 +90,11 @@ export async function runServer(opts: RunServerOptions): Promise<number> {
     port: typeof address === 'object' && address !== null ? address.port : settings.port,
     workers: settings.workers.kind === 'threads' ? settings.workers.threads : 0,
   });
+  if (settings.console) {
+    const port = typeof address === 'object' && address !== null ? address.port : settings.port;
+    const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+    log.info('console_available', { url: `http://${host}:${port}/console/` });
+  }
   const banners = startBanners(settings);
   drain.install();
   try {

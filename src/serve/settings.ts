@@ -43,6 +43,9 @@ export interface ServeSettings {
   artifactRoot: string | null;
   /** Longest time to receive a whole request (headers and body) before a 408 and a closed connection. */
   requestTimeoutSeconds: number;
+  /** Serve the operator console at /console/ (from `consoleDir`, default dist/console). */
+  console: boolean;
+  consoleDir?: string;
 }
 
 export const DEFAULT_SETTINGS: ServeSettings = {
@@ -65,6 +68,7 @@ export const DEFAULT_SETTINGS: ServeSettings = {
   workers: { kind: 'inline' },
   artifactRoot: null,
   requestTimeoutSeconds: 30,
+  console: false,
 };
 
 const DEV_ENVS = new Set(['development', 'dev', 'test']);
@@ -75,6 +79,15 @@ export function isDevEnv(env: string): boolean {
 }
 
 const log = getLogger('recotem.serve');
+
+/** 127.0.0.0/8, ::1 and localhost: the operator console is on by default only there. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 /** Upper bound on scoring threads or processes; more than the cores only adds contention. */
 const MAX_WORKERS = 64;

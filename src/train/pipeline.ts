@@ -32,6 +32,7 @@ import {
 import { renderTrainingReport } from './report.js';
 import { computeBudgets, runSearch, type SearchResult, studyNameFor, uniformSource } from './search/index.js';
 import { trialClass } from './search/trial.js';
+import { buildSearchSummary } from './search-summary.js';
 import { type SplitResult, splitInteractions } from './split.js';
 
 // Artifacts may go to object stores: the artifact layer reaches them through the data layer.
@@ -184,6 +185,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
       stats,
       trainedAt,
       extra: {
+        search_summary: buildSearchSummary(recipe, search, split),
         ...(decision ? { promotion: decision } : {}),
         // Serving folds in only the events received after training read the store.
         ...(fromEvents ? { n_event_rows: fromEvents.events.length, events_until_ms: fromEvents.readAtMs } : {}),

@@ -151,6 +151,7 @@ describe('loadServeConfig', () => {
       startupParallelism: 'auto',
       metricsEnabled: false,
       allowVersionSkew: false,
+      console: 'auto',
       maxDownloadBytes: 256 * MiB,
       httpTimeoutSeconds: 30,
       httpAllowPrivate: false,

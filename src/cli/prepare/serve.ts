@@ -72,7 +72,7 @@ export function prepareServe(flags: ServeFlags, io: CliIo): ServeCommandOptions 
   }
   return {
     recipesDir: resolve(flags.recipes),
-    config: { ...envConfig, apiKeys, host: bindHost, port },
+    config: { ...envConfig, apiKeys, host: bindHost, port, console: flags.console ?? envConfig.console },
     requestedHost,
     authEnabled,
     insecureNoAuth,

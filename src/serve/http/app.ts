@@ -3,6 +3,8 @@
  * CORS → routing → auth → body → validation → handler), each concern in its own plugin.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { loadConsole } from '../console/index.js';
+import { consoleRoutes } from '../console/routes.js';
 import { isDevEnv } from '../settings.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import type { ServerContext } from './context.js';
@@ -14,15 +16,17 @@ import { requestIdPlugin, resolveRequestId } from './plugins/request-id.js';
 import { timeoutsPlugin } from './plugins/timeouts.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes } from './routes/health.js';
+import { overviewRoutes, TRAINING_PATH } from './routes/overview.js';
 import { verbRoutes } from './routes/verbs.js';
 import { responseSerializerCompiler } from './serializers.js';
 
 /** Paths the server knows and the methods each serves, for telling 405 from 404. */
-export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean }) {
+export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean; console?: boolean }) {
   const get = ['GET', 'HEAD'];
   const exact = new Map<string, readonly string[]>([
     ['/v1/recipes', get],
     ['/v1/health', get],
+    ['/v1/overview', get],
     ['/v1/health/details', get],
     ['/health', get],
     ['/health/details', get],
@@ -34,6 +38,8 @@ export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean })
     const known = exact.get(path);
     if (known) return known;
     if (recipeSegment.test(path)) return ['GET', 'HEAD', 'POST'];
+    if (TRAINING_PATH.test(path)) return get;
+    if (opts.console && (path === '/console' || path.startsWith('/console/'))) return get;
     return null;
   };
 }
@@ -63,6 +69,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(responseSerializerCompiler);
 
+  const consoleAssets = ctx.settings.console ? await loadConsole(ctx.settings.consoleDir) : null;
+  const consoleOn = consoleAssets !== null;
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
   // Event writers hold separate keys; without any keys at all both rings are open on loopback.
   const eventVerifier = new ApiKeyVerifier(ctx.settings.eventApiKeys, ctx.settings.insecureNoAuth, {
@@ -76,7 +84,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     await app.register(corsPlugin, { allowedOrigins: ctx.settings.allowedOrigins });
   await app.register(errorsPlugin, {
     metrics: ctx.metrics,
-    methodsForPath: methodsForPathFactory({ metrics: ctx.metrics.requestMetricsEnabled, docs }),
+    methodsForPath: methodsForPathFactory({ metrics: ctx.metrics.requestMetricsEnabled, docs, console: consoleOn }),
   });
   // The document generator is only loaded where it is served (development environments).
   const openapi = docs ? await import('./plugins/openapi.js') : null;
@@ -84,6 +92,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx });
   await app.register(discoveryRoutes, { ctx, verifier });
   await app.register(verbRoutes, { ctx, verifier, eventVerifier });
+  await app.register(overviewRoutes, { ctx, verifier });
+  if (consoleAssets !== null) await app.register(consoleRoutes, { assets: consoleAssets });
   if (openapi) openapi.registerDocsRoutes(app);
   return app;
 }
