@@ -120,6 +120,8 @@ describe('a client generated from the document', () => {
     );
     expect(relatedBatch.results[0].status).toBe('ok');
     for (const r of seen.slice(4)) expect(r.headers.get('x-recotem-model-version')).toMatch(/^sha256:/);
+    expect(ok(await client.GET('/v1/overview')).recipes.map((r) => r.state)).toContain('loaded');
+    expect(ok(await client.GET('/v1/recipes/{name}/training', { params: name })).model.n_items).toBe(6);
 
     const refused = await createClient<paths>({ baseUrl: base }).GET('/v1/recipes');
     expect([refused.response.status, refused.error?.code]).toEqual([401, 'MISSING_API_KEY']);
@@ -154,6 +156,13 @@ const PROBES: Record<string, Probe> = {
   'GET /v1/recipes/{name} 404': get('/v1/recipes/nothing'),
   'GET /v1/recipes/{name} 422': get('/v1/recipes/bad.name'),
   'GET /v1/recipes/{name} 503': onDegraded('/v1/recipes/stub'),
+  'GET /v1/overview 200': get('/v1/overview'),
+  'GET /v1/overview 401': get('/v1/overview', false),
+  'GET /v1/recipes/{name}/training 200': get('/v1/recipes/demo/training'),
+  'GET /v1/recipes/{name}/training 401': get('/v1/recipes/demo/training', false),
+  'GET /v1/recipes/{name}/training 404': get('/v1/recipes/nothing/training'),
+  'GET /v1/recipes/{name}/training 422': get('/v1/recipes/bad.name/training'),
+  'GET /v1/recipes/{name}/training 503': onDegraded('/v1/recipes/stub/training'),
 };
 for (const verb of ['recommend', 'recommend-related', 'batch-recommend', 'batch-recommend-related']) {
   const path = `/v1/recipes/{name}:${verb}`;

@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 
-const DataCounts = z
-  .object({ n_rows: z.number().int(), n_users: z.number().int(), n_items: z.number().int() })
-  .meta({ id: 'DataCounts' });
+// Nullable properties use schemas without an id: OpenAPI 3.0 has no nullable reference.
+const DataCounts = z.object({ n_rows: z.number().int(), n_users: z.number().int(), n_items: z.number().int() });
 
 export const RecipeState = z.enum(['loaded', 'stale', 'failed', 'loading']).meta({
   id: 'RecipeState',
@@ -70,16 +69,14 @@ const AlgorithmSearch = z
   })
   .meta({ id: 'AlgorithmSearch' });
 
-export const SearchSummary = z
-  .object({
-    started_at: z.string().nullable(),
-    n_trials: z.number().int(),
-    truncated: z.boolean().meta({ description: 'True when only a sample of the trials was kept' }),
-    trials: z.array(SearchTrial),
-    algorithms: z.array(AlgorithmSearch),
-    split: z.record(z.string(), z.union([z.string(), z.number()])),
-  })
-  .meta({ id: 'SearchSummary' });
+export const SearchSummary = z.object({
+  started_at: z.string().nullable(),
+  n_trials: z.number().int(),
+  truncated: z.boolean().meta({ description: 'True when only a sample of the trials was kept' }),
+  trials: z.array(SearchTrial),
+  algorithms: z.array(AlgorithmSearch),
+  split: z.record(z.string(), z.union([z.string(), z.number()])),
+});
 
 export const TrainingResponse = z
   .object({

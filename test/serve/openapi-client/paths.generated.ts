@@ -103,6 +103,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server and every registered recipe, loaded or not */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OverviewResponse"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipes": {
         parameters: {
             query?: never;
@@ -174,6 +219,80 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["RecipeDetail"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ValidationErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recipes/{name}/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the served model was trained: search, data, split and request options */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrainingResponse"];
                     };
                 };
                 /** @description Default Response */
@@ -306,6 +425,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AlgorithmSearch: {
+            algorithm: string;
+            completed: number;
+            /** @description Trials that ended without a score (pruned, failed) */
+            other: number;
+            best_score: number | null;
+            best_trial: number | null;
+            best_params: {
+                [key: string]: unknown;
+            } | null;
+        };
+        AlgorithmSearchInput: {
+            algorithm: string;
+            completed: number;
+            /** @description Trials that ended without a score (pruned, failed) */
+            other: number;
+            best_score: number | null;
+            best_trial: number | null;
+            best_params: {
+                [key: string]: unknown;
+            } | null;
+        };
         BatchRecommendRelatedRequest: {
             requests: unknown[];
             /** @default false */
@@ -482,6 +623,36 @@ export interface components {
             total: number;
             loaded: number;
         };
+        OverviewResponse: {
+            server: {
+                version: string;
+                started_at: string;
+                uptime_seconds: number;
+                /** @enum {string} */
+                status: "ok" | "degraded";
+                /** @description Whether requests need an API key */
+                auth: boolean;
+                /** @description Whether GET /v1/metrics serves request metrics */
+                request_metrics: boolean;
+                workers: string;
+            };
+            recipes: components["schemas"]["RecipeOverview"][];
+        };
+        OverviewResponseInput: {
+            server: {
+                version: string;
+                started_at: string;
+                uptime_seconds: number;
+                /** @enum {string} */
+                status: "ok" | "degraded";
+                /** @description Whether requests need an API key */
+                auth: boolean;
+                /** @description Whether GET /v1/metrics serves request metrics */
+                request_metrics: boolean;
+                workers: string;
+            };
+            recipes: components["schemas"]["RecipeOverviewInput"][];
+        };
         RecipeDetail: {
             name: string;
             model_version: string | null;
@@ -546,6 +717,60 @@ export interface components {
         RecipeListInput: {
             recipes: components["schemas"]["RecipeSummaryInput"][];
         };
+        RecipeOverview: {
+            name: string;
+            state: components["schemas"]["RecipeState"];
+            /** @description Sanitised reason of the last failed load */
+            error: string | null;
+            model_version: string | null;
+            loaded_at: string | null;
+            trained_at: string | null;
+            best_class: string | null;
+            best_score: number | null;
+            metric: string | null;
+            cutoff: number | null;
+            data_stats: {
+                n_rows: number;
+                n_users: number;
+                n_items: number;
+            } | null;
+            kid: string | null;
+            /** @description Hot swaps since the server started */
+            swap_count: number;
+            last_swap_at: string | null;
+        };
+        RecipeOverviewInput: {
+            name: string;
+            state: components["schemas"]["RecipeStateInput"];
+            /** @description Sanitised reason of the last failed load */
+            error: string | null;
+            model_version: string | null;
+            loaded_at: string | null;
+            trained_at: string | null;
+            best_class: string | null;
+            best_score: number | null;
+            metric: string | null;
+            cutoff: number | null;
+            data_stats: {
+                n_rows: number;
+                n_users: number;
+                n_items: number;
+            } | null;
+            kid: string | null;
+            /** @description Hot swaps since the server started */
+            swap_count: number;
+            last_swap_at: string | null;
+        };
+        /**
+         * @description loaded: serving its newest artifact; stale: serving an older model because the newest artifact failed to load; failed: no model, last load failed; loading: no model yet
+         * @enum {string}
+         */
+        RecipeState: "loaded" | "stale" | "failed" | "loading";
+        /**
+         * @description loaded: serving its newest artifact; stale: serving an older model because the newest artifact failed to load; failed: no model, last load failed; loading: no model yet
+         * @enum {string}
+         */
+        RecipeStateInput: "loaded" | "stale" | "failed" | "loading";
         RecipeSummary: {
             name: string;
             model_version: string | null;
@@ -673,6 +898,112 @@ export interface components {
             recipe: string;
             model_version: string;
             items: components["schemas"]["RecommendItemInput"][];
+        };
+        SearchTrial: {
+            n: number;
+            algorithm: string;
+            state: string;
+            score: number | null;
+            /** @description Seconds since the search started when the trial finished */
+            t: number;
+        };
+        SearchTrialInput: {
+            n: number;
+            algorithm: string;
+            state: string;
+            score: number | null;
+            /** @description Seconds since the search started when the trial finished */
+            t: number;
+        };
+        TrainingResponse: {
+            name: string;
+            model_version: string | null;
+            trained_at: string | null;
+            best_class: string | null;
+            best_params: {
+                [key: string]: unknown;
+            } | null;
+            best_score: number | null;
+            metric: string | null;
+            cutoff: number | null;
+            data_stats: {
+                [key: string]: string | number;
+            } | null;
+            tuning: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Null for artifacts trained before summaries were kept */
+            search: {
+                started_at: string | null;
+                n_trials: number;
+                /** @description True when only a sample of the trials was kept */
+                truncated: boolean;
+                trials: components["schemas"]["SearchTrial"][];
+                algorithms: components["schemas"]["AlgorithmSearch"][];
+                split: {
+                    [key: string]: string | number;
+                };
+            } | null;
+            model: {
+                n_users: number;
+                n_items: number;
+                /** @description Item-based model: `explain` adds `because` to items */
+                explains: boolean;
+            };
+            item_metadata: {
+                fields: string[];
+                filterable: string[];
+            };
+            serving: {
+                /** @enum {string} */
+                unknown_user: "error" | "popular";
+                max_history: number;
+            };
+        };
+        TrainingResponseInput: {
+            name: string;
+            model_version: string | null;
+            trained_at: string | null;
+            best_class: string | null;
+            best_params: {
+                [key: string]: unknown;
+            } | null;
+            best_score: number | null;
+            metric: string | null;
+            cutoff: number | null;
+            data_stats: {
+                [key: string]: string | number;
+            } | null;
+            tuning: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Null for artifacts trained before summaries were kept */
+            search: {
+                started_at: string | null;
+                n_trials: number;
+                /** @description True when only a sample of the trials was kept */
+                truncated: boolean;
+                trials: components["schemas"]["SearchTrialInput"][];
+                algorithms: components["schemas"]["AlgorithmSearchInput"][];
+                split: {
+                    [key: string]: string | number;
+                };
+            } | null;
+            model: {
+                n_users: number;
+                n_items: number;
+                /** @description Item-based model: `explain` adds `because` to items */
+                explains: boolean;
+            };
+            item_metadata: {
+                fields: string[];
+                filterable: string[];
+            };
+            serving: {
+                /** @enum {string} */
+                unknown_user: "error" | "popular";
+                max_history: number;
+            };
         };
         ValidationErrorResponse: {
             request_id: string;

@@ -16,9 +16,11 @@ import type { ServerContext } from '../context.js';
 import { recipeNotFound, recipeUnavailable } from '../errors.js';
 import { OverviewResponse, TrainingResponse } from '../overview-schemas.js';
 import { installAuth } from '../plugins/auth.js';
-import { RECIPE_NAME_PATTERN } from '../schemas.js';
+import { ErrorResponse, RECIPE_NAME_PATTERN, ValidationErrorResponse } from '../schemas.js';
 import { RequestValidationError } from '../validation.js';
 import { healthSummary } from './health.js';
+
+const API_KEY_SECURITY = [{ apiKey: [] }];
 
 export const TRAINING_ROUTE = '/v1/recipes/:name/training';
 export const TRAINING_PATH = /^\/v1\/recipes\/[^/]+\/training$/;
@@ -138,7 +140,8 @@ export const overviewRoutes: FastifyPluginCallback<OverviewRoutesOptions> = (app
       schema: {
         summary: 'The server and every registered recipe, loaded or not',
         tags: ['operations'],
-        response: { 200: OverviewResponse },
+        security: API_KEY_SECURITY,
+        response: { 200: OverviewResponse, 401: ErrorResponse },
       },
     },
     async () => ({
@@ -161,7 +164,14 @@ export const overviewRoutes: FastifyPluginCallback<OverviewRoutesOptions> = (app
       schema: {
         summary: 'How the served model was trained: search, data, split and request options',
         tags: ['operations'],
-        response: { 200: TrainingResponse },
+        security: API_KEY_SECURITY,
+        response: {
+          200: TrainingResponse,
+          401: ErrorResponse,
+          404: ErrorResponse,
+          422: ValidationErrorResponse,
+          503: ErrorResponse,
+        },
       },
     },
     async (request) => {
