@@ -16,7 +16,7 @@ import { type ParsedContainer, parseContainer } from './container.js';
 import { parseHeaderJson } from './header.js';
 import { verifyContainer } from './hmac.js';
 import { readArtifactBytes, StoreReadError } from './read.js';
-import { type ByteStore, StoreUnavailableError } from './store.js';
+import { type StoreChoice, StoreUnavailableError } from './store.js';
 import { repairCollapsedScheme } from './uri.js';
 
 const log = getLogger('recotem.cli.inspect');
@@ -27,13 +27,11 @@ export interface InspectOptions {
   devAllowUnsigned: boolean;
 }
 
-export interface InspectIo {
+export interface InspectIo extends StoreChoice {
   env?: Env;
   /** Receives whole lines without the trailing newline. */
   stdout?: (line: string) => void;
   stderr?: (line: string) => void;
-  /** Store to read from instead of the one chosen by the URI scheme. */
-  store?: ByteStore;
   /**
    * Caps already read from a validated serve configuration (the CLI does steps 1–2 itself);
    * when absent they are loaded here from `env`.
@@ -108,7 +106,9 @@ export async function inspectArtifact(opts: InspectOptions, io: InspectIo = {}):
   const uri = repairCollapsedScheme(opts.artifact);
   let bytes: Buffer;
   try {
-    bytes = (await readArtifactBytes(uri, { artifactCap: maxArtifactBytes, store: io.store })).bytes;
+    bytes = (
+      await readArtifactBytes(uri, { artifactCap: maxArtifactBytes, store: io.store, remoteStores: io.remoteStores })
+    ).bytes;
   } catch (e) {
     if (isFatalRuntimeError(e)) throw e;
     return fail(readFailureLine(uri, e), ExitCode.ARTIFACT);

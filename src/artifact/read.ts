@@ -5,14 +5,12 @@
 import { ArtifactError } from '../errors/index.js';
 import { DEFAULT_ARTIFACT_CAP, MAX_POINTER_BYTES, POINTER_PATTERN } from './constants.js';
 import { containedLocalByteStore } from './local-store.js';
-import { type ByteStore, isNotFound, storeFor } from './store.js';
+import { type ByteStore, isNotFound, type StoreChoice, storeFor } from './store.js';
 import { siblingUri, uriScheme } from './uri.js';
 
-export interface ReadArtifactOptions {
+export interface ReadArtifactOptions extends StoreChoice {
   /** Largest artifact accepted (RECOTEM_MAX_ARTIFACT_BYTES). */
   artifactCap?: number;
-  /** Store to use instead of the one chosen by the URI scheme. */
-  store?: ByteStore;
   /**
    * RECOTEM_ARTIFACT_ROOT: every local file read (the path, and a pointer's target) must resolve
    * inside this directory, symlinks followed. Remote URIs are not affected.
@@ -72,7 +70,7 @@ async function boundedRead(store: ByteStore, uri: string, cap: number): Promise<
 export async function readArtifactBytes(uri: string, opts: ReadArtifactOptions = {}): Promise<ArtifactBytes> {
   const cap = opts.artifactCap ?? DEFAULT_ARTIFACT_CAP;
   const local = uriScheme(uri) === undefined || uriScheme(uri) === 'file';
-  const store = opts.root && local && !opts.store ? containedLocalByteStore(opts.root) : storeFor(uri, opts.store);
+  const store = opts.root && local && !opts.store ? containedLocalByteStore(opts.root) : storeFor(uri, opts);
   const first = await boundedRead(store, uri, cap);
   const target = pointerTarget(first);
   if (target === undefined) return { bytes: first, resolvedPath: uri };

@@ -1,7 +1,8 @@
 /**
  * Where artifact bytes live. Local paths and `file://` URIs use the built-in filesystem store;
- * object stores (s3, gs, az, abfs, abfss, http, https) come from a factory that a higher layer
- * registers, because this layer may not depend on the data layer.
+ * object stores (s3, gs, az, abfs, abfss, http, https) come from a factory that the caller passes
+ * in (`remoteStores`), because this layer may not depend on the data layer. Each command and the
+ * server hand theirs over where they are assembled; there is no process-wide registration.
  */
 import { ArtifactError } from '../errors/index.js';
 import { localByteStore } from './local-store.js';
@@ -29,10 +30,12 @@ export interface ByteStore {
 /** Returns the store for a URI scheme (`s3`, `gs`, ...) or undefined when none is available. */
 export type RemoteStoreFactory = (scheme: string) => ByteStore | undefined;
 
-let remoteFactory: RemoteStoreFactory | undefined;
-
-export function setRemoteStoreFactory(factory: RemoteStoreFactory | undefined): void {
-  remoteFactory = factory;
+/** How a read, write or stat finds its store. */
+export interface StoreChoice {
+  /** Store to use instead of the one chosen by the URI scheme. */
+  store?: ByteStore;
+  /** Stores for object-store and HTTP URIs; without it only local paths and `file://` work. */
+  remoteStores?: RemoteStoreFactory;
 }
 
 export const REMOTE_SCHEMES: ReadonlySet<string> = new Set(['s3', 'gs', 'az', 'abfs', 'abfss', 'http', 'https']);
@@ -60,11 +63,11 @@ export class StoreUnavailableError extends ArtifactError {
   }
 }
 
-export function storeFor(uri: string, override?: ByteStore): ByteStore {
-  if (override) return override;
+export function storeFor(uri: string, choice: StoreChoice = {}): ByteStore {
+  if (choice.store) return choice.store;
   const scheme = uriScheme(uri);
   if (scheme === undefined || scheme === 'file') return localByteStore;
-  const store = remoteFactory?.(scheme);
+  const store = choice.remoteStores?.(scheme);
   if (!store) throw new StoreUnavailableError(scheme);
   return store;
 }

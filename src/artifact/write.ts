@@ -9,21 +9,19 @@ import { sha256Hex } from './bytes.js';
 import { extractKid } from './container.js';
 import { type AtomicWriteOptions, removeStaleTempFiles, writeLocalAtomic } from './local-store.js';
 import { pointerContent } from './read.js';
-import { type ByteStore, storeFor } from './store.js';
+import { type StoreChoice, storeFor } from './store.js';
 import { baseName, localPathOf } from './uri.js';
 
 const log = getLogger('recotem.artifact');
 
 export type Versioning = 'always_overwrite' | 'append_sha';
 
-export interface WriteArtifactInput extends AtomicWriteOptions {
+export interface WriteArtifactInput extends AtomicWriteOptions, StoreChoice {
   /** `output.path` of the recipe: a local path, `file://` URI or object-store URI. */
   outputPath: string;
   versioning: Versioning;
   /** The complete signed container. */
   bytes: Uint8Array;
-  /** Store for object-store URIs instead of the registered remote factory. */
-  store?: ByteStore;
   /**
    * First remove temp files a killed earlier writer left next to a local output. Only for callers
    * holding the recipe lock (no other writer of this output can be running).
@@ -54,7 +52,7 @@ async function putBytes(uri: string, bytes: Uint8Array, input: WriteArtifactInpu
     await writeLocalAtomic(local, bytes, { beforeRename: input.beforeRename });
     return;
   }
-  const store = storeFor(uri, input.store);
+  const store = storeFor(uri, input);
   try {
     await store.writeAtomic(uri, bytes);
   } catch (err) {

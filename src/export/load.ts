@@ -6,7 +6,6 @@
  */
 import { basename } from 'node:path';
 import type { KeyRing } from '../artifact/index.js';
-import { setRemoteStoreFactory } from '../artifact/index.js';
 import { remoteArtifactStore } from '../data/storage/artifact-store.js';
 import { ArtifactError } from '../errors/index.js';
 import type { Recipe } from '../recipe/index.js';
@@ -16,8 +15,6 @@ import type { ServeMetrics } from '../serve/metrics/metrics.js';
 import { DEFAULT_SERVING_OPTIONS, modelVersion } from '../serve/registry/entry.js';
 import type { ScoringExecutor } from '../serve/scoring/executor.js';
 import { targetOf } from '../serve/watch/state.js';
-
-setRemoteStoreFactory(remoteArtifactStore);
 
 export interface ModelSource {
   /** The recipe (its `output.path` artifact, metadata and serving rules), or null for a bare artifact. */
@@ -64,6 +61,7 @@ export async function loadExportModel(source: ModelSource, limits: LoadLimits): 
     metadataFieldDeny: limits.metadataFieldDeny,
     executor: noExecutor,
     decodeMode: 'auto',
+    remoteStores: remoteArtifactStore,
     loadMetadata: async (meta, recipeName) => {
       const { loadMetadataTable } = await import('../serve/loading/metadata-source.js');
       return loadMetadataTable(meta, recipeName);

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import { type ByteStore, type KeyRing, REMOTE_SCHEMES, setRemoteStoreFactory } from '../artifact/index.js';
+import { type ByteStore, type KeyRing, REMOTE_SCHEMES, type RemoteStoreFactory } from '../artifact/index.js';
 import type { SourceTypeLookup } from '../recipe/types.js';
 import { EventStores, type EventStoresOptions } from './events/stores.js';
 import { buildApp } from './http/app.js';
@@ -32,15 +32,15 @@ async function remoteStore(scheme: string): Promise<ByteStore> {
   if (store === undefined) throw new Error(`no artifact store for ${scheme}://`);
   return store;
 }
-setRemoteStoreFactory((scheme) =>
+/** The server's remote artifact stores (reads, and the watcher's stats), handed to the loaders. */
+const lazyRemoteStores: RemoteStoreFactory = (scheme) =>
   REMOTE_SCHEMES.has(scheme)
     ? {
         readBounded: async (uri, cap) => (await remoteStore(scheme)).readBounded(uri, cap),
         writeAtomic: async (uri, bytes) => (await remoteStore(scheme)).writeAtomic(uri, bytes),
         stat: async (uri) => (await remoteStore(scheme)).stat(uri),
       }
-    : undefined,
-);
+    : undefined;
 
 export interface BuildServerOptions {
   settings?: Partial<ServeSettings>;
@@ -142,6 +142,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
         metadataFieldDeny: settings.metadataFieldDeny,
         executor,
         decodeMode: opts.decodeMode ?? 'auto',
+        remoteStores: lazyRemoteStores,
         loadMetadata: opts.loadMetadata ?? defaultMetadataLoader,
         metrics,
       },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Recommender } from '../algorithms/index.js';
 import { type CanonicalClass, createRecommender, getAlgorithmSpec, validateCutoff } from '../algorithms/index.js';
-import { setRemoteStoreFactory, signArtifact, writeArtifact } from '../artifact/index.js';
+import { signArtifact, writeArtifact } from '../artifact/index.js';
 import { type KeyRing, loadTrainConfig, resolveTrainingKeyRing } from '../config/index.js';
 import { cleanseAndIndex, type Interactions } from '../data/cleanse.js';
 import { appendEventRows, readTrainingEvents } from '../data/events/index.js';
@@ -34,9 +34,6 @@ import { computeBudgets, runSearch, type SearchResult, studyNameFor, uniformSour
 import { trialClass } from './search/trial.js';
 import { buildSearchSummary } from './search-summary.js';
 import { type SplitResult, splitInteractions } from './split.js';
-
-// Artifacts may go to object stores: the artifact layer reaches them through the data layer.
-setRemoteStoreFactory(remoteArtifactStore);
 
 export interface TrainingOptions {
   recipe: Recipe;
@@ -204,6 +201,8 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
       bytes,
       beforeRename: (destination: string) => checkOutputContainment(destination, env),
       removeStaleTemps: lock !== null,
+      // Artifacts may go to object stores: the artifact layer reaches them through the data layer.
+      remoteStores: remoteArtifactStore,
     });
 
     // 12.
@@ -256,7 +255,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
 }
 
 async function preparePromotionGate(recipe: Recipe, data: Interactions, keyRing: KeyRing, log: Logger) {
-  const published = await readPublishedModel(recipe.output.path, keyRing, log);
+  const published = await readPublishedModel(recipe.output.path, keyRing, log, remoteArtifactStore);
   const holdout =
     published?.holdout ?? drawHoldout(data, recipe.training.split.heldout_ratio, recipe.training.split.seed);
   const trainData = withoutHoldout(data, holdout);

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { CanonicalClass, NdArray, Recommender } from '../algorithms/index.js';
 import { createRecommender, loadRecommender, MODEL_FORMATS, parseMetric } from '../algorithms/index.js';
 import { addUserMetrics, dcgDiscounts, MetricSums } from '../algorithms/metrics.js';
-import { type OpenedArtifact, openArtifact, readArtifactBytes } from '../artifact/index.js';
+import { type OpenedArtifact, openArtifact, type RemoteStoreFactory, readArtifactBytes } from '../artifact/index.js';
 import type { KeyRing } from '../config/index.js';
 import type { Interactions } from '../data/cleanse.js';
 import { errorMessage, PromotionRefusedError } from '../errors/index.js';
@@ -46,10 +46,11 @@ export async function readPublishedModel(
   outputPath: string,
   keyRing: KeyRing,
   log: Logger,
+  remoteStores?: RemoteStoreFactory,
 ): Promise<PublishedModel | null> {
   let opened: OpenedArtifact;
   try {
-    const { bytes } = await readArtifactBytes(outputPath);
+    const { bytes } = await readArtifactBytes(outputPath, { remoteStores });
     opened = openArtifact(bytes, { keyRing, models: MODEL_FORMATS });
   } catch (err) {
     const missing =

@@ -16,7 +16,6 @@ import {
   repairCollapsedScheme,
   StoreReadError,
   StoreUnavailableError,
-  setRemoteStoreFactory,
   sha256Hex,
   shaSuffixedPath,
   writeArtifact,
@@ -33,7 +32,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   logs.stop();
-  setRemoteStoreFactory(undefined);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -366,19 +364,19 @@ describe('remote stores through the injected factory', () => {
 
   it('append_sha writes the target first and the pointer last; reads resolve the pointer', async () => {
     const store = memoryStore();
-    setRemoteStoreFactory((scheme) => (scheme === 's3' ? store : undefined));
+    const remoteStores = (scheme: string) => (scheme === 's3' ? store : undefined);
     const art = sampleArtifact();
     const out = 's3://bucket/models/news.recotem';
-    const res = await writeArtifact({ outputPath: out, versioning: 'append_sha', bytes: art });
+    const res = await writeArtifact({ outputPath: out, versioning: 'append_sha', bytes: art, remoteStores });
     const target = `s3://bucket/models/news.${sha256Hex(art).slice(0, 8)}.recotem`;
     expect(store.writes).toEqual([target, out]);
     expect(res.artifactPath).toBe(target);
-    const read = await readArtifactBytes(out);
+    const read = await readArtifactBytes(out, { remoteStores });
     expect(read).toMatchObject({ resolvedPath: target, pointerPath: out });
     expect(read.bytes.equals(art)).toBe(true);
 
     store.objects.delete(target);
-    const err = await rejection(readArtifactBytes(out));
+    const err = await rejection(readArtifactBytes(out, { remoteStores }));
     expect(err.message).toBe(
       `pointer '${out}' references missing artifact 'news.${sha256Hex(art).slice(0, 8)}.recotem'`,
     );
@@ -405,10 +403,10 @@ describe('remote stores through the injected factory', () => {
       if (!b) throw classified('not_found');
       return b.subarray(0, cap + 1);
     };
-    setRemoteStoreFactory(() => store);
-    const big = await rejection(readArtifactBytes('s3://b/big.recotem', { artifactCap: 10 }));
+    const remoteStores = () => store;
+    const big = await rejection(readArtifactBytes('s3://b/big.recotem', { artifactCap: 10, remoteStores }));
     expect(big.message).toBe("artifact at 's3://b/big.recotem' exceeds cap 10; refusing load");
-    const missing = await rejection(readArtifactBytes('s3://b/p.recotem'));
+    const missing = await rejection(readArtifactBytes('s3://b/p.recotem', { remoteStores }));
     expect(missing.message).toBe("pointer 's3://b/p.recotem' references missing artifact 't.recotem'");
   });
 
@@ -417,9 +415,13 @@ describe('remote stores through the injected factory', () => {
     store.writeAtomic = async () => {
       throw new Error('503 Slow Down');
     };
-    setRemoteStoreFactory(() => store);
     const err = await rejection(
-      writeArtifact({ outputPath: 's3://b/m.recotem', versioning: 'always_overwrite', bytes: Buffer.from('x') }),
+      writeArtifact({
+        outputPath: 's3://b/m.recotem',
+        versioning: 'always_overwrite',
+        bytes: Buffer.from('x'),
+        remoteStores: () => store,
+      }),
     );
     expect(err.reason).toBe('write');
     expect(err.message).toBe("cannot write artifact 's3://b/m.recotem': 503 Slow Down");

@@ -8,7 +8,7 @@ import { remoteArtifactStore } from '../../src/data/storage/artifact-store.js';
 import { buildArtifact } from '../helpers/artifacts.js';
 import { type LocalS3, startS3 } from '../helpers/object-stores.js';
 import { writeRecipe } from './helpers/recipes.js';
-import { recommend, serverOver, tempDir } from './helpers/server.js';
+import { manualWatcher, recommend, serverOver, tempDir } from './helpers/server.js';
 
 let s3: LocalS3;
 let app: FastifyInstance;
@@ -51,5 +51,16 @@ describe('an artifact in an object store', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json().items.map((i: { item_id: string }) => i.item_id)).toEqual(['i1', 'i2']);
     expect(r.headers['x-recotem-model-version']).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('is swapped when the watcher sees a new entity tag on the object', async () => {
+    const watcher = await manualWatcher(app);
+    const before = (await recommend(app, 'remote', 'u3', 2)).headers['x-recotem-model-version'];
+    const next = buildArtifact({ recipeName: 'remote', popularity: [1, 2, 3, 4, 5] });
+    await remoteArtifactStore('s3')!.writeAtomic('s3://artifacts/models/remote.recotem', next);
+    await watcher.cycle();
+    const r = await recommend(app, 'remote', 'u3', 2);
+    expect(r.headers['x-recotem-model-version']).not.toBe(before);
+    expect(r.json().items.map((i: { item_id: string }) => i.item_id)).toEqual(['i5', 'i4']);
   });
 });

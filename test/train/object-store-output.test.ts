@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_FORMATS } from '../../src/algorithms/registry.js';
-import { openArtifact, readArtifactBytes, setRemoteStoreFactory } from '../../src/artifact/index.js';
+import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import { openStore, remoteArtifactStore } from '../../src/data/index.js';
 import { type LocalS3, startS3 } from '../helpers/object-stores.js';
@@ -70,8 +70,9 @@ describe('artifacts on an object store', () => {
     expect(inspect.stdout).toContain("HMAC: OK  (kid='test-key')");
     expect(JSON.parse(inspect.stdout.slice(inspect.stdout.indexOf('{')))).toMatchObject({ recipe_name: 'shop' });
 
-    setRemoteStoreFactory(remoteArtifactStore);
-    const { bytes, resolvedPath } = await readArtifactBytes('s3://models/shop/model.recotem');
+    const { bytes, resolvedPath } = await readArtifactBytes('s3://models/shop/model.recotem', {
+      remoteStores: remoteArtifactStore,
+    });
     expect(resolvedPath).toBe(`s3://models/shop/${pointer.trim()}`);
     const opened = openArtifact(bytes, {
       models: MODEL_FORMATS,

@@ -1,16 +1,23 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRecommender, MODEL_FORMATS } from '../../src/algorithms/index.js';
-import { openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
+import { type ByteStore, openArtifact, readArtifactBytes } from '../../src/artifact/index.js';
 import { parseSigningKeyRing } from '../../src/config/index.js';
 import type { Interactions } from '../../src/data/cleanse.js';
 import { getSourceRegistry } from '../../src/data/sources/registry.js';
 import { exitCodeFor, PromotionRefusedError } from '../../src/errors/index.js';
 import { csrFromCoo } from '../../src/linalg/csr.js';
-import { captureLogs } from '../../src/log/index.js';
+import { captureLogs, getLogger } from '../../src/log/index.js';
 import { loadRecipe } from '../../src/recipe/index.js';
 import { runTraining } from '../../src/train/index.js';
-import { drawHoldout, HOLDOUT_ARRAY, holdoutScore, withoutHoldout } from '../../src/train/promotion.js';
+import {
+  drawHoldout,
+  HOLDOUT_ARRAY,
+  holdoutScore,
+  readPublishedModel,
+  withoutHoldout,
+} from '../../src/train/promotion.js';
+import { buildArtifact, TEST_KEY_RING } from '../helpers/artifacts.js';
 import { makeTrainWorkspace, type TrainWorkspace } from '../helpers/train-fixtures.js';
 
 function interactions(pairs: [string, string, number][]): Interactions {
@@ -76,6 +83,29 @@ describe('frozen holdout', () => {
     expect(ndcg).toBeCloseTo((1 + 1 / Math.log2(3)) / 3, 10);
     expect(holdoutScore({ model, userIds, itemIds, seen }, h, 'hit', 1)).toBeCloseTo(1 / 3, 10); // An unknown metric is refused, not silently scored as nDCG.
     expect(() => holdoutScore({ model, userIds, itemIds, seen }, h, 'auc', 2)).toThrow(/metric must be one of/);
+  });
+});
+
+describe('the published model', () => {
+  it('is read from an object store through the stores the caller passes', async () => {
+    const bytes = buildArtifact({ recipeName: 'shop' });
+    const uri = 's3://models/shop.recotem';
+    const store: ByteStore = {
+      readBounded: async (u, cap) => {
+        if (u !== uri) throw Object.assign(new Error('missing'), { kind: 'not_found' });
+        return bytes.subarray(0, cap + 1);
+      },
+      writeAtomic: async () => {},
+      stat: async () => ({ size: bytes.length, mtimeMs: 0 }),
+    };
+    const log = getLogger('test.promotion');
+    const published = await readPublishedModel(uri, TEST_KEY_RING, log, (scheme) =>
+      scheme === 's3' ? store : undefined,
+    );
+    expect(published?.userIds.length).toBeGreaterThan(0);
+    expect(published?.modelVersion).toMatch(/^[0-9a-f]{64}$/);
+    // Without stores an object-store URI cannot be read: the gate treats it as no published model.
+    expect(await readPublishedModel(uri, TEST_KEY_RING, log)).toBeNull();
   });
 });
 

@@ -1,12 +1,10 @@
 /** `recotem inspect` body: read, verify and print the header (artifact layer, cli.md §4 steps 3–9). */
-import { inspectArtifact, setRemoteStoreFactory } from '../../artifact/index.js';
+import { inspectArtifact } from '../../artifact/index.js';
 import { remoteArtifactStore } from '../../data/storage/artifact-store.js';
 import type { CliIo } from '../io.js';
 import type { InspectCommandOptions } from '../options.js';
 
 export async function runInspectCommand(opts: InspectCommandOptions, io: CliIo): Promise<number> {
-  // s3://, gs://, az://, abfs(s):// and http(s):// artifacts are read through the data layer.
-  setRemoteStoreFactory(remoteArtifactStore);
   // Steps 1–2 (dev-flag gate, serve configuration) already ran in prepareInspect; reuse its caps
   // so the configuration is parsed (and its warnings logged) once.
   return inspectArtifact(
@@ -15,6 +13,8 @@ export async function runInspectCommand(opts: InspectCommandOptions, io: CliIo):
       env: opts.env,
       stdout: io.stdout,
       stderr: io.stderr,
+      // s3://, gs://, az://, abfs(s):// and http(s):// artifacts are read through the data layer.
+      remoteStores: remoteArtifactStore,
       caps: { maxArtifactBytes: opts.maxArtifactBytes, maxPayloadBytes: opts.maxPayloadBytes },
     },
   );

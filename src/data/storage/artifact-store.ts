@@ -1,6 +1,6 @@
 /**
- * The object-store side of artifact I/O. The artifact layer may not import this layer, so it asks
- * for a store through a factory (`setRemoteStoreFactory`); `remoteArtifactStore` is that factory.
+ * The object-store side of artifact I/O. The artifact layer may not import this layer, so its
+ * callers hand it a store factory (the `remoteStores` option); `remoteArtifactStore` is that factory.
  * It returns a structurally compatible store: bounded reads, one-step writes, and a stat with the
  * size, modification time and entity tag the server's watcher uses to notice a new artifact.
  */

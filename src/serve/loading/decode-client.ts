@@ -4,7 +4,7 @@
  * in a fresh worker thread that receives the buffer without a copy. A worker that dies becomes an
  * `unexpected` failure of that one load; the server carries on.
  */
-import { readArtifactBytes } from '../../artifact/index.js';
+import { type RemoteStoreFactory, readArtifactBytes } from '../../artifact/index.js';
 import { siblingModule, startWorker } from '../runtime/threads.js';
 import { type DecodeJob, type DecodeOutcome, decodeBytes, decodeFailure } from './decode-job.js';
 
@@ -50,10 +50,11 @@ export async function decodeArtifact(
   job: DecodeJob,
   mode: DecodeMode,
   root: string | null = null,
+  remoteStores?: RemoteStoreFactory,
 ): Promise<DecodeOutcome> {
   let bytes: Buffer;
   try {
-    bytes = (await readArtifactBytes(uri, { artifactCap, root })).bytes;
+    bytes = (await readArtifactBytes(uri, { artifactCap, root, remoteStores })).bytes;
   } catch (err) {
     return decodeFailure(err, null);
   }

@@ -5,7 +5,7 @@
  * values carrying the reason label; nothing here touches the registry.
  */
 import type { SavedModel } from '../../algorithms/types.js';
-import type { KeyRing } from '../../artifact/index.js';
+import type { KeyRing, RemoteStoreFactory } from '../../artifact/index.js';
 import { ArtifactError, type ArtifactErrorReason, errorMessage, isFatalRuntimeError } from '../../errors/index.js';
 import { topK } from '../../linalg/index.js';
 import type { RecipeItemMetadata } from '../../recipe/types.js';
@@ -42,6 +42,8 @@ export interface LoadDeps {
   metadataFieldDeny: readonly string[];
   executor: ScoringExecutor;
   decodeMode: DecodeMode;
+  /** Stores for object-store and HTTP artifact URIs (without it only local artifacts load). */
+  remoteStores?: RemoteStoreFactory;
   loadMetadata: MetadataLoader;
   metrics: ServeMetrics;
 }
@@ -117,6 +119,7 @@ export async function loadRecipeArtifact(
     },
     deps.decodeMode,
     deps.artifactRoot ?? null,
+    deps.remoteStores,
   );
   if (!decoded.ok) return failed(decoded.reason, decoded.message, decoded.kid, decoded.kidFailure);
   if (decoded.unchanged) return { kind: 'unchanged', sha: decoded.sha };

@@ -5,7 +5,7 @@
  * restoring the loaded bytes clears the stale error; an absent artifact counts once, not per cycle.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { localPathOf } from '../../artifact/index.js';
+import { localPathOf, type RemoteStoreFactory } from '../../artifact/index.js';
 import { openRegularFile } from '../../config/index.js';
 import { getLogger } from '../../log/index.js';
 import { sanitizeLoadError } from '../loading/errors.js';
@@ -19,12 +19,20 @@ const STAT_CONCURRENCY = 16;
 const DESERIALIZE_STREAK_ALERT = 3;
 
 /** A stat that does not settle within `timeoutMs` resolves to null (it is abandoned, not awaited). */
-async function statWithTimeout(uri: string, timeoutMs: number, signal: AbortSignal): Promise<StatResult | null> {
+async function statWithTimeout(
+  uri: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  remoteStores: RemoteStoreFactory | undefined,
+): Promise<StatResult | null> {
   const timer = new AbortController();
   const onAbort = () => timer.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await Promise.race([statMarker(uri), delay(timeoutMs, null, { signal: timer.signal }).catch(() => null)]);
+    return await Promise.race([
+      statMarker(uri, remoteStores),
+      delay(timeoutMs, null, { signal: timer.signal }).catch(() => null),
+    ]);
   } finally {
     timer.abort();
     signal.removeEventListener('abort', onAbort);
@@ -73,7 +81,8 @@ export class ArtifactPoller {
     const watches = [...this.sup.watches.values()];
     await promisePool(watches, STAT_CONCURRENCY, async (watch) => {
       if (signal.aborted) return;
-      const stat = await statWithTimeout(watch.target.artifactPath, this.timeoutSeconds * 1000, signal);
+      const timeoutMs = this.timeoutSeconds * 1000;
+      const stat = await statWithTimeout(watch.target.artifactPath, timeoutMs, signal, this.sup.deps.remoteStores);
       if (signal.aborted || this.sup.watches.get(watch.target.name) !== watch) return;
       await this.decide(watch, stat);
     });

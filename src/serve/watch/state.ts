@@ -2,7 +2,7 @@
  * Per-recipe watch state and the change marker of an artifact path (serving-runtime.md §9.3):
  * the object-store ETag when there is one, else modification time and size of the pointer path.
  */
-import { isNotFound, storeFor } from '../../artifact/index.js';
+import { isNotFound, type RemoteStoreFactory, storeFor } from '../../artifact/index.js';
 import { errorClassName } from '../../errors/index.js';
 import { resolveEventStore } from '../../recipe/index.js';
 import type { Recipe } from '../../recipe/types.js';
@@ -17,9 +17,9 @@ export type StatResult =
 /** Never equal to a real marker: forces a load attempt on the next cycle. */
 export const STAT_ERROR_MARKER = '\u0000stat-error';
 
-export async function statMarker(uri: string): Promise<StatResult> {
+export async function statMarker(uri: string, remoteStores?: RemoteStoreFactory): Promise<StatResult> {
   try {
-    const st = await storeFor(uri).stat(uri);
+    const st = await storeFor(uri, { remoteStores }).stat(uri);
     return { kind: 'present', marker: st.etag ? `etag:${st.etag}` : `mtime:${st.mtimeMs}:size:${st.size}` };
   } catch (err) {
     if (isNotFound(err) || isNotFound((err as { cause?: unknown }).cause)) return { kind: 'absent' };

@@ -111,7 +111,7 @@ export class RecipeSupervisor {
     watch: RecipeWatch,
     skipIfSha: string | null,
   ): Promise<{ result: LoadResult; marker: string | null }> {
-    const stat = await statMarker(watch.target.artifactPath);
+    const stat = await statMarker(watch.target.artifactPath, this.deps.remoteStores);
     const marker = stat.kind === 'present' ? stat.marker : stat.kind === 'error' ? STAT_ERROR_MARKER : null;
     const result = await loadRecipeArtifact(watch.target, this.deps, skipIfSha);
     return { result, marker };
