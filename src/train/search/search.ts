@@ -4,7 +4,6 @@
  * the post-search checks (§6.7).
  */
 import type { Params } from '../../algorithms/types.js';
-import { SearchError } from '../../errors/index.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import { defaultThreads } from '../../linalg/pool.js';
 import { getLogger } from '../../log/index.js';
@@ -12,6 +11,7 @@ import { activeClasses, type Budgets } from './budgets.js';
 import { ClassSchedule } from './class-schedule.js';
 import { fitSearchSpace } from './data-space.js';
 import { InProcessExecutor, type TrialExecutor, WorkerExecutor } from './executor.js';
+import { FixedHistory } from './fixed-history.js';
 import {
   DEFAULT_EARLY_STOPPING,
   type EarlyStoppingOptions,
@@ -188,27 +188,14 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         : null;
     if (schedule) log.debug('class_allocation', { ...context, mode: 'adaptive' });
 
-    // Parallel trials of an in-memory study see a fixed history: trial n samples and prunes
-    // against trials 0…n−parallelism only, once all of those have finished. What a trial sees then
-    // no longer depends on which other trial happened to finish first, so the search is
-    // deterministic for a seed and a parallelism (with 1 that is every earlier trial, as before).
-    // Stores shared with other processes keep the live view.
-    const lag = parallelism > 1 && store.kind === 'memory' ? parallelism : 0;
-    let finishWaiters: Array<() => void> = [];
-    const trialFinished = (): void => {
-      const w = finishWaiters;
-      finishWaiters = [];
-      for (const resolve of w) resolve();
-    };
-    const historyFor = async (number: number): Promise<TrialRecord[] | null> => {
-      if (lag === 0) return null;
-      for (;;) {
-        if (aborted) throw new SearchError('search aborted');
-        const visible = (await s.trials()).filter((t) => t.number <= number - lag);
-        if (visible.every((t) => t.state !== 'RUNNING')) return visible;
-        await new Promise<void>((resolve) => finishWaiters.push(resolve));
-      }
-    };
+    // Parallel trials of an in-memory study see a fixed history (deterministic per seed and
+    // parallelism); with 1 that is every earlier trial, as before. Stores shared with other
+    // processes keep the live view.
+    const history = new FixedHistory(
+      parallelism > 1 && store.kind === 'memory' ? parallelism : 0,
+      () => s.trials(),
+      () => aborted,
+    );
 
     /** `scheduled`: the class the adaptive schedule gave this trial's slot `slot`. */
     const runTrial = async (claim: ClaimedTrial, scheduled?: string, slot = -1): Promise<void> => {
@@ -223,7 +210,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         timing: TrialTiming = emptyTiming(),
       ): void => {
         schedule?.finish(slot, cls, score);
-        trialFinished();
+        history.trialFinished();
         try {
           opts.onTrial?.({
             trial: number,
@@ -246,13 +233,13 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         }
       };
       try {
-        const fixed = await historyFor(number);
-        const history = async (): Promise<TrialRecord[]> => fixed ?? (await s.trials());
+        const fixed = await history.visibleTo(number);
+        const seen = async (): Promise<TrialRecord[]> => fixed ?? (await s.trials());
         let cls: string;
         if (scheduled !== undefined) cls = scheduled;
         else if (tried.length === 1) cls = tried[0];
         else if (claim.queuedClass !== null && tried.includes(claim.queuedClass)) cls = claim.queuedClass;
-        else cls = sampler.sampleClass(number, tried, await history());
+        else cls = sampler.sampleClass(number, tried, await seen());
         if (tried.length > 1) {
           params[CLASS_PARAM] = cls;
           await s.setParams(number, params);
@@ -274,7 +261,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
         }
         const space = spaces.get(cls) ?? env.getRecommenderSpec(cls).searchSpace;
         const budget = schedule ? schedule.allotted(cls, slot) : opts.budgets[cls];
-        const sampled = sampler.sampleParams(number, cls, space, await history(), budget);
+        const sampled = sampler.sampleParams(number, cls, space, await seen(), budget);
         params = { ...params, ...sampled };
         await s.setParams(number, params);
 
@@ -357,7 +344,7 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
             aborted = true;
             failure.error = err;
             schedule?.close();
-            trialFinished();
+            history.trialFinished();
             // Stop the other in-flight trials now rather than after they finish.
             await executor.close();
           }
