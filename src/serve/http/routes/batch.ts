@@ -8,20 +8,10 @@ import { errorClassName, isFatalRuntimeError } from '../../../errors/index.js';
 import { getLogger } from '../../../log/index.js';
 import type { ProfileJob } from '../../scoring/executor.js';
 import { ModelLayoutError } from '../../scoring/model.js';
-import { profileFromSeeds } from '../../scoring/rank.js';
 import type { TopK } from '../../scoring/topk.js';
 import type { ServerContext } from '../context.js';
-import { buildItems, type ResponseItem } from '../items.js';
-import {
-  addExplanations,
-  afterCutExclusions,
-  planRecommend,
-  type RankMask,
-  RequestRuleError,
-  rankMask,
-  seedHistory,
-  usesBeyond,
-} from '../personalize.js';
+import type { ResponseItem } from '../items.js';
+import { afterCutExclusions, planRecommend, RequestRuleError } from '../personalize.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
 import { recentEvents } from '../recent-events.js';
 import {
@@ -35,6 +25,15 @@ import {
 import { JSON_TYPE, serializeBatchResponse } from '../serializers.js';
 import { elementErrorMessage, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
+import {
+  NO_CANDIDATES_MESSAGE,
+  NO_SEEDS_MESSAGE,
+  noCandidates,
+  planRelated,
+  type RelatedPlan,
+  rankedItems,
+  UNKNOWN_USER_MESSAGE,
+} from './element.js';
 
 const log = getLogger('recotem.serve.http');
 
@@ -111,9 +110,7 @@ class BatchCollector {
     withMetadata: boolean,
     explainHistory: Int32Array | null = null,
   ): void {
-    const set = exclude && exclude.length > 0 ? new Set(exclude) : null;
-    const built = buildItems(top, loaded.model.itemIds, set, withMetadata ? loaded.entry.metadataIndex : null);
-    if (explainHistory !== null) addExplanations(built.items, loaded.model, explainHistory);
+    const built = rankedItems(loaded, top, exclude, explainHistory, withMetadata);
     this.fallback += built.fallback;
     this.dropped += built.dropped;
     this.results[index] = { index, status: 'ok', items: built.items };
@@ -205,7 +202,7 @@ export async function handleBatchRecommend(
     }
     const after = afterCutExclusions(value);
     if (plan.kind === 'unknown') {
-      collector.fail(index, 'UNKNOWN_USER', 'user not seen during training');
+      collector.fail(index, 'UNKNOWN_USER', UNKNOWN_USER_MESSAGE);
     } else if (plan.kind === 'popular') {
       collector.succeed(index, loaded, plan.top, after, body.include_metadata);
     } else if (plan.kind === 'plain') {
@@ -254,36 +251,28 @@ export async function handleBatchRecommendRelated(
   const { body, loaded, collector } = start(ctx, request, name, 'batch-recommend-related');
   const { entry, model } = loaded;
   const positions: number[] = [];
-  const jobs: ProfileJob[] = [];
-  const excludes: (string[] | null)[] = [];
-  const explains: (Int32Array | null)[] = [];
-  const masked: boolean[] = [];
+  const plans: Extract<RelatedPlan, { kind: 'job' }>[] = [];
   body.requests.forEach((element, index) => {
     const value = collector.validate<RecommendRelatedRequest>(index, element, RecommendRelatedRequest, (v) =>
       v.seed_items.length > entry.serving.maxHistory ? `seed_items: ${tooManySeeds(entry.serving.maxHistory)}` : null,
     );
     if (value === null) return;
-    const profile = profileFromSeeds(value.seed_items, model.itemIndex);
-    if (profile.items.length === 0) {
-      collector.fail(index, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
+    let plan: RelatedPlan;
+    try {
+      plan = planRelated(loaded, value);
+    } catch (err) {
+      collector.ruleFailure(index, err);
       return;
     }
-    let mask: RankMask = { allowed: null, masked: null };
-    if (usesBeyond(value)) {
-      try {
-        mask = rankMask(loaded, value);
-      } catch (err) {
-        collector.ruleFailure(index, err);
-        return;
-      }
+    if (plan.kind === 'no_seeds') {
+      collector.fail(index, 'UNKNOWN_SEED_ITEMS', NO_SEEDS_MESSAGE);
+      return;
     }
     positions.push(index);
-    jobs.push({ ...profile, limit: value.limit, ...mask });
-    excludes.push(afterCutExclusions(value));
-    explains.push(value.explain ? seedHistory(profile) : null);
-    masked.push(mask.allowed !== null || mask.masked !== null);
+    plans.push(plan);
   });
-  if (jobs.length > 0) {
+  if (plans.length > 0) {
+    const jobs = plans.map((p) => p.job);
     let results: (TopK | Error)[];
     try {
       results = await ctx.executor.rankProfiles(entry.modelKey, model, jobs);
@@ -295,10 +284,11 @@ export async function handleBatchRecommendRelated(
       const result = results[j];
       if (result instanceof Error) {
         collector.elementError(positions[j], result);
-      } else if (result.indices.length === 0 && !masked[j]) {
-        collector.fail(positions[j], 'NO_CANDIDATES', 'no candidates produced by ranker');
+      } else if (noCandidates(plans[j], result)) {
+        collector.fail(positions[j], 'NO_CANDIDATES', NO_CANDIDATES_MESSAGE);
       } else {
-        collector.succeed(positions[j], loaded, result, excludes[j], body.include_metadata, explains[j]);
+        const plan = plans[j];
+        collector.succeed(positions[j], loaded, result, plan.exclude, body.include_metadata, plan.explainHistory);
       }
     }
   }

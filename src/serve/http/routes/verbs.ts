@@ -10,22 +10,11 @@ import { errorClassName } from '../../../errors/index.js';
 import { addLogContext, getLogger } from '../../../log/index.js';
 import { UNKNOWN_RECIPE_LABEL } from '../../metrics/metrics.js';
 import { ModelLayoutError } from '../../scoring/model.js';
-import { profileFromSeeds } from '../../scoring/rank.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, sendMethodNotAllowed, sendNotFound } from '../errors.js';
 import { EventsRequest } from '../event-schemas.js';
-import { buildItems } from '../items.js';
-import {
-  addExplanations,
-  afterCutExclusions,
-  planRecommend,
-  type RankMask,
-  RequestRuleError,
-  rankMask,
-  seedHistory,
-  usesBeyond,
-} from '../personalize.js';
+import { afterCutExclusions, planRecommend, RequestRuleError } from '../personalize.js';
 import { installAuth } from '../plugins/auth.js';
 import { recordVerbOutcome } from '../plugins/verb-metrics.js';
 import { recentEvents } from '../recent-events.js';
@@ -41,6 +30,15 @@ import { JSON_TYPE, serializeRecommendResponse } from '../serializers.js';
 import { RequestValidationError, reservedFilterFieldItems, toValidationItems } from '../validation.js';
 import { handleBatchRecommend, handleBatchRecommendRelated } from './batch.js';
 import { type LoadedEntry, recordDegraded, resolveEntry, setModelVersionHeader, tooManySeeds } from './common.js';
+import {
+  NO_CANDIDATES_MESSAGE,
+  NO_SEEDS_MESSAGE,
+  noCandidates,
+  planRelated,
+  type RelatedPlan,
+  rankedItems,
+  UNKNOWN_USER_MESSAGE,
+} from './element.js';
 import { handleEvents } from './events.js';
 
 const log = getLogger('recotem.serve.http');
@@ -94,7 +92,7 @@ async function recommend(ctx: ServerContext, request: FastifyRequest, reply: Fas
     throw err;
   }
   let top: Awaited<ReturnType<typeof ctx.executor.rankKnownUsers>>[number];
-  if (plan.kind === 'unknown') throw new ApiError(404, 'UNKNOWN_USER', 'user not seen during training');
+  if (plan.kind === 'unknown') throw new ApiError(404, 'UNKNOWN_USER', UNKNOWN_USER_MESSAGE);
   if (plan.kind === 'popular') {
     top = plan.top;
   } else {
@@ -134,18 +132,15 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
       { type: 'too_long', loc: ['body', 'seed_items'], msg: tooManySeeds(entry.serving.maxHistory) },
     ]);
   }
-  const profile = profileFromSeeds(body.seed_items, model.itemIndex);
-  if (profile.items.length === 0) throw new ApiError(404, 'UNKNOWN_SEED_ITEMS', 'no known seed_items');
-  let mask: RankMask = { allowed: null, masked: null };
-  if (usesBeyond(body)) {
-    try {
-      mask = rankMask(loaded, body);
-    } catch (err) {
-      if (err instanceof RequestRuleError) ruleFailure(err);
-      throw err;
-    }
+  let plan: RelatedPlan;
+  try {
+    plan = planRelated(loaded, body);
+  } catch (err) {
+    if (err instanceof RequestRuleError) ruleFailure(err);
+    throw err;
   }
-  const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [{ ...profile, limit: body.limit, ...mask }]);
+  if (plan.kind === 'no_seeds') throw new ApiError(404, 'UNKNOWN_SEED_ITEMS', NO_SEEDS_MESSAGE);
+  const [result] = await ctx.executor.rankProfiles(entry.modelKey, model, [plan.job]);
   if (result instanceof Error) {
     if (result instanceof ModelLayoutError) layoutFailure(ctx, name, result);
     log.error('recommender_unexpected_key_error', {
@@ -155,11 +150,8 @@ async function recommendRelated(ctx: ServerContext, request: FastifyRequest, rep
     });
     throw new ApiError(500, 'INTERNAL_ERROR', 'internal error');
   }
-  // With a filter or before-cut exclusions an empty list is an answer (nothing passed), not a ranker failure.
-  if (result.indices.length === 0 && mask.allowed === null && mask.masked === null)
-    throw new ApiError(404, 'NO_CANDIDATES', 'no candidates produced by ranker');
-  const because = body.explain ? seedHistory(profile) : null;
-  return respondSingle(ctx, request, reply, loaded, result, afterCutExclusions(body), because);
+  if (noCandidates(plan, result)) throw new ApiError(404, 'NO_CANDIDATES', NO_CANDIDATES_MESSAGE);
+  return respondSingle(ctx, request, reply, loaded, result, plan.exclude, plan.explainHistory);
 }
 
 function respondSingle(
@@ -171,9 +163,7 @@ function respondSingle(
   excludeItems: string[] | null,
   explainHistory: Int32Array | null = null,
 ) {
-  const exclude = excludeItems && excludeItems.length > 0 ? new Set(excludeItems) : null;
-  const built = buildItems(top, loaded.model.itemIds, exclude, loaded.entry.metadataIndex);
-  if (explainHistory !== null) addExplanations(built.items, loaded.model, explainHistory);
+  const built = rankedItems(loaded, top, excludeItems, explainHistory, true);
   recordDegraded(request, ctx.metrics, built);
   setModelVersionHeader(reply, loaded.version);
   const degraded = built.fallback + built.dropped;
