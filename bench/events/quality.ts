@@ -69,7 +69,8 @@ console.log(
     ndcg10_events: a / n,
     ndcg10_retrained: b / n,
     ratio: a / b,
-    rows_without_events: without.indices.length, rows_all: train.indices.length,
+    rows_without_events: without.indices.length,
+    rows_all: train.indices.length,
   }),
 );
 process.exit(0);

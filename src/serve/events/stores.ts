@@ -12,6 +12,8 @@ import type { EventsOptions } from '../registry/entry.js';
 
 const log = getLogger('recotem.serve.events');
 const DAY_MS = 86_400_000;
+/** How long a store that failed to open is reported unavailable without a new attempt. */
+const OPEN_RETRY_MS = 2000;
 
 export interface EventStoresOptions {
   /** First sweep after a store opens (default 5 s). */
@@ -24,6 +26,8 @@ export interface EventStoresOptions {
 
 export class EventStores {
   private readonly stores = new Map<string, Promise<EventStore>>();
+  /** Stores that failed to open recently: not retried on every request (a read-only disk, a dead server). */
+  private readonly failures = new Map<string, { at: number; error: unknown }>();
   private readonly sweeps = new Map<string, { timer: NodeJS.Timeout; options: EventsOptions }>();
   private closed = false;
   private readonly firstDelay: number;
@@ -44,6 +48,10 @@ export class EventStores {
     if (this.closed) return Promise.reject(new Error('event stores are closed'));
     const key = JSON.stringify(options.location);
     let store = this.stores.get(key);
+    const failed = this.failures.get(key);
+    if (store === undefined && failed !== undefined && Date.now() - failed.at < OPEN_RETRY_MS) {
+      return Promise.reject(failed.error);
+    }
     if (store === undefined) {
       store = openEventStore(options.location);
       this.stores.set(key, store);
@@ -51,8 +59,9 @@ export class EventStores {
         () =>
           log.info('event_store_opened', { kind: options.location.kind, store: describeEventStore(options.location) }),
         (err) => {
-          // Not cached: the next request tries again (the database may be back).
+          // Retried after a pause: the database may come back, the disk may become writable.
           this.stores.delete(key);
+          this.failures.set(key, { at: Date.now(), error: err });
           log.warn('event_store_open_failed', { kind: options.location.kind, error: errorMessage(err) });
         },
       );
