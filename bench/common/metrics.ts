@@ -1,5 +1,5 @@
 /**
- * Ranking metrics @k exactly as anchors.md §6 defines them (training items masked to −∞, ties to the
+ * Ranking metrics @k as the reference measurements define them (training items masked to −∞, ties to the
  * lower item index, recall and MAP divided by |GT|, IDCG truncated at k, mean over users with a
  * non-empty ground truth). A stand-alone copy for benchmarks, scored in user blocks.
  */

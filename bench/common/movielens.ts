@@ -1,5 +1,5 @@
 /**
- * Loader for the fixed ml-latest-small split of anchors.md §1 (`split_seed42.csv`: user,item,part
+ * Loader for the fixed ml-latest-small split (`split_seed42.csv`: user,item,part
  * with part = train | test). Users and items are indexed in order of first appearance in the file;
  * every row is an implicit interaction of value 1.
  */

@@ -1,5 +1,5 @@
 /**
- * The seeded synthetic scale-test matrix of anchors.md §4: 5 000 000 distinct (user, item) pairs
+ * The seeded synthetic scale-test matrix: 5 000 000 distinct (user, item) pairs
  * over 100 000 users and 20 000 items, all values 1. Item popularity p_i ∝ (i+1)^-0.9, user
  * activity weights lognormal(0, 1); pairs are drawn independently from both, duplicates dropped and
  * topped up until the target count, then user and item ids are randomly relabelled so index order

@@ -3,7 +3,7 @@
  * 20% of their training rows (seeded) are held back as "events". Model A is trained without those
  * rows and scores each user as `:recommend` does with realtime events: the training row plus the
  * events folded in (`scoreHistory` over the union). Model B is retrained with every row and scores
- * the user as a known user. Same test rows, history masked, IALS with anchors.md §2 parameters.
+ * the user as a known user. Same test rows, history masked, IALS with the reference parameters of bench/quality/run.ts.
  *
  *   npx tsx bench/events/quality.ts
  */

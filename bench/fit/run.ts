@@ -2,7 +2,7 @@
  * Fit benchmark: fit time, top-10 ranking time for 1000 users and peak RSS of TopPop, IALS,
  * TruncatedSVD and BPRFM on the ml-latest-small split (plus @10 accuracy) and on the seeded 5M
  * synthetic matrix, each case in its own process, compared with the reference figures of
- * anchors.md §2 and §4 (2 threads).
+ * the reference figures quoted in BENCHMARKS.md (2 threads).
  *
  *   npx tsx bench/fit/run.ts [--dataset ml|small|synth|all] [--algos IALS,TopPop] [--threads 2] [--repeats 1]
  *

@@ -3,11 +3,11 @@
  *
  *   npx tsx bench/foldin/run.ts
  *
- * On the fixed ml-latest-small split (anchors.md §1), 20% of the users (seeded) are "new": the
+ * On the fixed ml-latest-small split, 20% of the users (seeded) are "new": the
  * fold-in model is trained without any of their rows and scores each of them from their training
  * history alone (`scoreHistory`), while the retrained model includes their training rows and scores
  * them as known users (`scoreUsers`). Both are evaluated on the same test rows of those users
- * (nDCG@10, recall@10, history masked), with the hyper-parameters of anchors.md §2.
+ * (nDCG@10, recall@10, history masked), with the reference hyper-parameters of bench/quality/run.ts.
  */
 import { createRecommender } from '../../src/algorithms/index.js';
 import type { Params } from '../../src/algorithms/types.js';

@@ -1,6 +1,6 @@
 /**
  * Fit times of the item-item models on the reference ml-latest-small split, beside the reference
- * figures of anchors.md §2 (median of N fits after one warm-up fit, at 1 and 2 threads).
+ * reference figures quoted in BENCHMARKS.md (median of N fits after one warm-up fit, at 1 and 2 threads).
  *
  *   npx tsx bench/quality/item-fit.ts [--repeats 3] [--data DIR] [--items-route]
  *

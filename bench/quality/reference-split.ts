@@ -1,5 +1,5 @@
 /**
- * The ml-latest-small split behind the reference figures (anchors.md §1): train and test matrices
+ * The ml-latest-small split behind the reference figures: train and test matrices
  * from split_seed42.csv, users in order of first appearance in ratings.csv, items in CPython
  * `set` order of ratings.csv's movie ids, every interaction worth 1.
  */

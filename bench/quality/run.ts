@@ -1,6 +1,6 @@
 /**
  * Quality benchmark: every algorithm with the fixed hyper-parameters of the reference figures
- * (anchors.md §2) on the ml-latest-small split, evaluated @10 on the held-out rows, compared with
+ * on the ml-latest-small split, evaluated @10 on the held-out rows, compared with
  * the reference metrics. Exits 1 when a target is missed:
  *   deterministic models within 0.5% on every metric, stochastic ones within 3%, BPRFM nDCG ≥ 0.25.
  *

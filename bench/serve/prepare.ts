@@ -3,7 +3,7 @@
  * src/artifact (no CLI involved), cached under the bench work directory:
  *
  * - `ml-small`: IALS on every ml-latest-small rating (610 users × 9724 items), k = 64;
- * - `synth-5m`: IALS on the 5M-interaction synthetic matrix of anchors.md §4, k = 64.
+ * - `synth-5m`: IALS on the 5M-interaction synthetic matrix of bench/common/synth.ts, k = 64.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';

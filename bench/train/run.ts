@@ -10,7 +10,7 @@
  * of trial time in training vs validation) from the run's `trial_done` events.
  *
  * ml-* cases read ../shared/data/ml-latest-small/ratings.csv (ids as strings, cutoff 10, random
- * split 0.2, seed 42, as the original's figures in anchors.md §8). synth-* cases write the seeded
+ * split 0.2, seed 42, as the original's figures quoted in BENCHMARKS.md). synth-* cases write the seeded
  * 5M-interaction set of bench/common/synth.ts to a temp CSV first. Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ interface Case {
   data: 'ml' | 'synth';
   algorithms: string;
   nTrials: number;
-  /** The original's wall time and best score (anchors.md §8). */
+  /** The original's wall time and best score. */
   reference: string;
 }
 
@@ -167,9 +167,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(
-    '\n| case | algorithms × trials | wall | CPU | peak RSS | best | best nDCG@10 | original (anchors.md §8) |',
-  );
+  console.log('\n| case | algorithms × trials | wall | CPU | peak RSS | best | best nDCG@10 | original |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
 }

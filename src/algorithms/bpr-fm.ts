@@ -1,5 +1,5 @@
 /**
- * BPRFM (training.md §2.9): matrix factorisation with item biases trained by pairwise SGD, BPR or
+ * BPRFM: matrix factorisation with item biases trained by pairwise SGD, BPR or
  * WARP loss, AdaGrad (learning rate 0.05, accumulators starting at 1), a LightFM model without side
  * features implemented natively. One epoch = one pass over all stored (user, item) entries in a
  * freshly shuffled order. score(u)[i] = p_u·q_i + b_i.

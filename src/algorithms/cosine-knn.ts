@@ -1,5 +1,5 @@
 /**
- * CosineKNN item-item recommender (training.md §2.4): S = Xᵀ·Xw with optional feature weighting of
+ * CosineKNN item-item recommender: S = Xᵀ·Xw with optional feature weighting of
  * the right factor and optional cosine normalisation with shrinkage, top-k per source item row,
  * then the diagonal removed. score(u) = X[u]·W.
  */
@@ -101,7 +101,7 @@ function columnNorms(X: CsrMatrix, values: ArrayLike<number>): Float64Array {
   return sq;
 }
 
-/** The item-item weight matrix W of §2.4 (exported for tests and benchmarks). */
+/** The item-item weight matrix W (exported for tests and benchmarks). */
 export async function computeCosineKnnWeights(X: CsrMatrix, params: Params, threads = 1): Promise<CsrMatrix> {
   const cfg = readConfig(params);
   const Xw = weightedValues(X, cfg.weighting, cfg.k1, cfg.b);

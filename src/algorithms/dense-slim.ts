@@ -1,5 +1,5 @@
 /**
- * DenseSLIM / EASE (training.md §2.6): P = (XᵀX + reg·I)⁻¹ in float64, W[i,j] = −P[i,j]/P[j,j],
+ * DenseSLIM / EASE: P = (XᵀX + reg·I)⁻¹ in float64, W[i,j] = −P[i,j]/P[j,j],
  * W[j,j] = 0, score(u) = X[u]·W. Two exact routes to P, chosen by estimated cost:
  *  - item side: dense I × I Cholesky inverse (fewer items than users);
  *  - user side (Woodbury identity): P = (I − Xᵀ(reg·I_U + XXᵀ)⁻¹X)/reg needs only a U × U inverse,

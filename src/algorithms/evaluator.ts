@@ -1,5 +1,5 @@
 /**
- * Accuracy of a recommender on held-out interactions (training.md §4). For each evaluation user
+ * Accuracy of a recommender on held-out interactions. For each evaluation user
  * (row `offset + e` of the model's matrix, ground truth row e of `groundTruth`): score all items,
  * mask the user's training items to −∞, rank (higher score first, ties → smaller index, masked
  * items last), and average hit / recall / nDCG / MAP / precision @k over users with a non-empty

@@ -1,7 +1,7 @@
 /**
  * IALS updates of heavy rows (rows with so many entries that their factor rows spread over a large
  * part of the other side, e.g. the most popular items). The same CG iteration as the per-row
- * solver (training.md §2.8), but run for all heavy rows in lockstep: every matrix product is one
+ * solver, but run for all heavy rows in lockstep: every matrix product is one
  * ordered sweep over the other side's rows, each factor row read once and applied to all of its
  * heavy targets, whose vectors stay in cache. Sweeps are cut into fixed ranges of entries and the
  * per-range partial sums added in range order, so results do not depend on the thread count.

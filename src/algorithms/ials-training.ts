@@ -1,5 +1,5 @@
 /**
- * The training state of IALS (training.md §2.8): the interaction matrix and its transpose, both
+ * The training state of IALS: the interaction matrix and its transpose, both
  * factor matrices, α₀·VᵀV and per-range scratch, all in shared memory so the pool's workers solve
  * rows in place. One epoch = all users (items fixed), then all items (users fixed). Before a
  * half-epoch with many rows to solve, both factor matrices are rotated into the eigenbasis of the

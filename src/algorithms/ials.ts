@@ -1,12 +1,12 @@
 /**
- * IALS (training.md §2.8): implicit-feedback matrix factorisation with the iALS++ objective,
+ * IALS: implicit-feedback matrix factorisation with the iALS++ objective,
  * trained by alternating conjugate-gradient updates (at most `max_cg_steps` per row and side,
  * warm-started) in parallel over work-balanced row ranges. score(u) = U[u]·Vᵀ.
  *
  * Fold-in (`scoreHistory`): the user vector for a history x minimises the same objective with the
  * item factors fixed, i.e. it solves (α₀VᵀV + λ_x I + Σ_i c_i v_i v_iᵀ) u = Σ_i c_i v_i with
  * λ_x = reg·(α₀·I + |x|)^ν. We solve it exactly (Cholesky, float64); the original runs 5 CG steps
- * from zero, so its scores differ slightly (artifact.md §8.4 allows the exact solve).
+ * from zero, so its scores differ slightly (the artifact format allows the exact solve).
  */
 import { ArtifactError } from '../errors/index.js';
 import { conjugateGradient } from '../linalg/cg.js';

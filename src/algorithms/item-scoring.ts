@@ -124,7 +124,7 @@ export function explainItem(
   return out.slice(0, Math.max(0, k));
 }
 
-/** Saved arrays of a sparse W (artifact.md §8.4: `W.indptr`, `W.indices`, `W.data`). */
+/** Saved arrays of a sparse W (`W.indptr`, `W.indices`, `W.data`). */
 export function sparseWeightArrays(W: CsrMatrix): Record<string, NdArray> {
   return {
     'W.indptr': { dtype: 'int32', shape: [W.rows + 1], data: W.indptr },

@@ -1,5 +1,5 @@
 /**
- * Ranking and per-user accuracy metrics of training.md §4 / anchors.md §6. Plain typed-array code
+ * Ranking and per-user accuracy metrics. Plain typed-array code
  * so the same functions serve the evaluator on any thread.
  */
 

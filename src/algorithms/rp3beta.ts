@@ -1,5 +1,5 @@
 /**
- * RP3beta item-item recommender (training.md §2.5): a two-step random walk item → user → item with
+ * RP3beta item-item recommender: a two-step random walk item → user → item with
  * a popularity penalty pop^β on the destination, top-k per destination item (column of W), no
  * diagonal removal, optional l1 row normalisation. score(u) = X[u]·W with raw X.
  */
@@ -41,7 +41,7 @@ function readConfig(params: Params): Rp3Config {
   };
 }
 
-/** The item-item weight matrix W of §2.5 (W[k,j]: source k, destination j). */
+/** The item-item weight matrix W (W[k,j]: source k, destination j). */
 export async function computeRp3betaWeights(X: CsrMatrix, params: Params, threads = 1): Promise<CsrMatrix> {
   const { alpha, beta, topK, normalizeWeight } = readConfig(params);
   const nItems = X.cols;

@@ -1,5 +1,5 @@
 /**
- * TopPop (training.md §2.3): popularity = column sums of the training matrix; every user, known or
+ * TopPop: popularity = column sums of the training matrix; every user, known or
  * cold, gets the same scores. No hyper-parameters.
  */
 import { ArtifactError } from '../errors/index.js';

@@ -1,5 +1,5 @@
 /**
- * TruncatedSVD (training.md §2.7): rank-k approximation of X without centring, by a seeded
+ * TruncatedSVD: rank-k approximation of X without centring, by a seeded
  * randomized SVD (5 power iterations, 10 oversamples). V_k = the top-k right singular vectors,
  * Z = X·V_k. score(u) = Z[u]·V_kᵀ = X[u]·V_k·V_kᵀ; a cold profile x scores (x·V_k)·V_kᵀ.
  * k ≥ I is lowered to I − 1 (warning); I ≤ 1 is an error.

@@ -10,14 +10,14 @@ import type { CanonicalClass } from './registry.js';
 export type { Dtype, NdArray, Params, TypedArray } from '../linalg/ndarray.js';
 export type { CanonicalClass } from './registry.js';
 
-/** One dimension of a search space (training.md §2, anchors.md §5). */
+/** One dimension of a search space. */
 export type ParamDistribution =
   | { kind: 'int'; low: number; high: number; log?: boolean }
   | { kind: 'float'; low: number; high: number; log?: boolean }
   | { kind: 'categorical'; choices: readonly (string | number | boolean)[] };
 export type SearchSpace = Record<string, ParamDistribution>;
 
-/** What a model saves: JSON params plus typed arrays. Never code (artifact.md §8.2). */
+/** What a model saves: JSON params plus typed arrays. Never code. */
 export interface SavedModel {
   algorithm: CanonicalClass;
   /** Bumped when this algorithm's saved layout changes. */
@@ -51,7 +51,7 @@ export interface Recommender {
   save(): SavedModel;
   /**
    * The users × items matrix the model was built on. The evaluator masks each evaluated user's
-   * row of it (training.md §4); models that do not expose it need an explicit mask matrix.
+   * row of it; models that do not expose it need an explicit mask matrix.
    */
   readonly trainMatrix?: CsrMatrix;
   /**

@@ -1,4 +1,4 @@
-/** Byte-level constants of the `.recotem` container (artifact.md §1) and the RTPK payload (§8.3). */
+/** Byte-level constants of the `.recotem` container and the RTPK payload. */
 
 /** ASCII `RECOTEM` followed by NUL. */
 export const MAGIC = Buffer.from([0x52, 0x45, 0x43, 0x4f, 0x54, 0x45, 0x4d, 0x00]);
@@ -6,7 +6,7 @@ export const MAGIC = Buffer.from([0x52, 0x45, 0x43, 0x4f, 0x54, 0x45, 0x4d, 0x00
 /**
  * Container version written and read by this implementation. Version 1 is the Python layout with
  * a pickle payload; version 2 keeps the same byte layout but always carries an RTPK/1 payload, so
- * neither implementation ever hands the other's payload to its decoder (artifact.md §8.5).
+ * neither implementation ever hands the other's payload to its decoder.
  * The MAC of version 2 covers `kid ‖ header ‖ payload`, exactly as in version 1.
  */
 export const FORMAT_VERSION = 2;
@@ -24,7 +24,7 @@ const MIB = 1024 * 1024;
 export const DEFAULT_PAYLOAD_CAP = 512 * MIB;
 export const DEFAULT_ARTIFACT_CAP = 2048 * MIB;
 
-/** A file is only considered a pointer if it is at most this long (artifact.md §5.3). */
+/** A file is only considered a pointer if it is at most this long. */
 export const MAX_POINTER_BYTES = 512;
 export const POINTER_PATTERN = /^[A-Za-z0-9_.-]+\.recotem\s*$/;
 

@@ -1,5 +1,5 @@
 /**
- * The signed binary container (artifact.md §1): fixed prefix, kid, HMAC, JSON header, payload.
+ * The signed binary container: fixed prefix, kid, HMAC, JSON header, payload.
  * Parsing compares every length with the bytes that remain before it slices or allocates, so a
  * hostile file can never make the reader reserve more memory than the file itself occupies.
  */
@@ -44,7 +44,7 @@ function parseError(message: string): ArtifactError {
   return new ArtifactError(message, 'parse');
 }
 
-/** Assemble the container bytes in the order of artifact.md §1 (writer side, §1.2). */
+/** Assemble the container bytes in container order (writer side). */
 export function buildContainer(input: BuildContainerInput): Buffer {
   const version = input.version ?? FORMAT_VERSION;
   if (!Number.isInteger(version) || version < 1 || version > 0xffff) {
@@ -90,7 +90,7 @@ export function payloadOffsetFor(kidByteLength: number, headerByteLength: number
 }
 
 /**
- * Structural parse with the checks of artifact.md §1.1, in that order. Does not verify the HMAC
+ * Structural parse; the checks run in the order below. Does not verify the HMAC
  * and does not interpret the header JSON. Every failure is an ArtifactError with reason `parse`.
  */
 export function parseContainer(bytes: Uint8Array, opts: { payloadCap?: number } = {}): ParsedContainer {
@@ -150,7 +150,7 @@ export type KidExtraction =
   | { ok: false; reason: 'too_short' | 'kid_len_out_of_range' | 'truncated' | 'decode_error' };
 
 /**
- * Best-effort kid of raw bytes for failure logs (serving-runtime.md §9.5): looks only at the
+ * Best-effort kid of raw bytes for failure logs: looks only at the
  * prefix, never throws, ignores magic and version.
  */
 export function extractKid(bytes: Uint8Array): KidExtraction {

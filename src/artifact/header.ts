@@ -1,4 +1,4 @@
-/** The artifact header JSON (artifact.md §2, training.md §10). */
+/** The artifact header JSON. */
 
 import { ArtifactError } from '../errors/index.js';
 import type { Params } from '../linalg/ndarray.js';
@@ -28,7 +28,7 @@ export interface ArtifactHeader {
   recipe_name: string;
   recipe_hash: string;
   recotem_version: string;
-  /** Always null for artifacts written by this implementation (artifact.md §6). */
+  /** Always null for artifacts written by this implementation. */
   irspack_version: string | null;
   trained_at: string;
   best_class: string;

@@ -1,5 +1,5 @@
 /**
- * HMAC-SHA256 signing and verification (artifact.md §3). The message is
+ * HMAC-SHA256 signing and verification. The message is
  * `kid_bytes ‖ header_json_bytes ‖ payload_bytes` with no separators, for container versions 1 and 2.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * `recotem inspect` (cli.md §4, artifact.md §7.2): read, HMAC-verify and print an artifact's
+ * `recotem inspect`: read, HMAC-verify and print an artifact's
  * header without decoding the payload, so it is safe to run on untrusted files.
  */
 import {
@@ -44,7 +44,7 @@ function isOsError(err: unknown): boolean {
   return e !== null && typeof e === 'object' && typeof e.code === 'string' && typeof e.syscall === 'string';
 }
 
-/** The stderr line for a failed read (cli.md §4 step 3). */
+/** The stderr line for a failed read. */
 function readFailureLine(uri: string, err: unknown): string {
   if (err instanceof StoreUnavailableError) {
     return `Cannot open artifact '${uri}': missing optional dependency (${err.scheme}:// storage backend). Hint: ${err.hint}`;

@@ -1,4 +1,4 @@
-/** Shared shapes of the RTPK/1 payload (artifact.md §8.3). */
+/** Shared shapes of the RTPK/1 payload. */
 
 import type { CsrMatrix } from '../linalg/csr.js';
 import type { Dtype, NdArray, Params, TypedArray } from '../linalg/ndarray.js';

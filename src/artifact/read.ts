@@ -1,5 +1,5 @@
 /**
- * Read-once protocol (artifact.md §5.1, §5.3): one bounded read of at most `cap + 1` bytes,
+ * Read-once protocol: one bounded read of at most `cap + 1` bytes,
  * pointer-file detection, and resolution of the pointer target in the same directory.
  */
 import { ArtifactError } from '../errors/index.js';

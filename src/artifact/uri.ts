@@ -27,8 +27,7 @@ export function baseName(uri: string): string {
 }
 
 /**
- * Repair a collapsed `scheme:/x` (produced by naive path normalisation) into `scheme://x`
- * (cli.md §4).
+ * Repair a collapsed `scheme:/x` (produced by naive path normalisation) into `scheme://x`.
  */
 export function repairCollapsedScheme(uri: string): string {
   if (!/^[a-z][a-z0-9+.-]+:\/[^/]/.test(uri)) return uri;

@@ -1,5 +1,5 @@
 /**
- * Publishing artifacts (artifact.md §5.2, training.md §11): `always_overwrite` replaces the
+ * Publishing artifacts: `always_overwrite` replaces the
  * output atomically; `append_sha` writes `<stem>.<sha8>.recotem` first and then the pointer file
  * at the output path, so a reader sees either the old or the new complete artifact.
  */

@@ -1,11 +1,11 @@
 /**
- * The one place that turns outcomes into process exit codes (cli.md §8): error mapping, the
+ * The one place that turns outcomes into process exit codes: error mapping, the
  * stderr summary lines, explicit exit requests, and the final process exit.
  */
 import { ExitCode, errorMessage, exitCodeFor, isFatalRuntimeError, normalizeExitCode } from '../errors/index.js';
 import type { CliIo } from './io.js';
 
-/** The stderr prefixes of cli.md, one per failure site. */
+/** The documented stderr prefixes, one per failure site. */
 export const FailurePrefix = {
   RECIPE: 'Recipe error',
   TRAINING: 'Training failed',

@@ -1,4 +1,4 @@
-/** Logging set-up shared by every command except keygen (cli.md §1). */
+/** Logging set-up shared by every command except keygen. */
 import { parseLogFormatLenient } from '../config/index.js';
 import { configureLogging } from '../log/index.js';
 import type { CliIo } from './io.js';

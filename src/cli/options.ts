@@ -1,12 +1,12 @@
 /**
- * What each command body receives after the argument parser and the gating steps of cli.md have
+ * What each command body receives after the argument parser and the gating steps have
  * run: flags are validated, the environment gates passed, and the failure lines already printed.
  */
 import type { KeyRing, ServeConfig } from '../config/index.js';
 import type { SourceRegistry } from '../data/sources/registry.js';
 import type { Recipe } from '../recipe/index.js';
 
-/** `recotem train` after steps 1–7 of cli.md §2.2. */
+/** `recotem train` after its gating checks (src/cli/prepare/train.ts). */
 export interface TrainCommandOptions {
   /** The RECIPE argument as given (it exists). */
   recipePath: string;
@@ -32,7 +32,7 @@ export interface TrainCommandOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** `recotem serve` after steps 1–7 of serving-runtime.md §1.2 (posture already logged). */
+/** `recotem serve` after its gating checks (posture already logged). */
 export interface ServeCommandOptions {
   /** Absolute path of the recipes directory (it exists and is a directory). */
   recipesDir: string;
@@ -54,7 +54,7 @@ export interface ServeCommandOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** `recotem inspect` after steps 1–2 of cli.md §4. */
+/** `recotem inspect` after its gating checks. */
 export interface InspectCommandOptions {
   /** The ARTIFACT argument, raw (a collapsed `scheme:/x` is repaired by the body). */
   artifact: string;

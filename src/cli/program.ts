@@ -1,5 +1,5 @@
 /**
- * The command surface of cli.md: six commands, their flags, help text and argument checks.
+ * The command surface: every command, their flags, help text and argument checks.
  * Each action runs its gating step, then the command body, and records the exit code.
  */
 import { Command } from 'commander';

@@ -19,7 +19,7 @@ export async function sourceRegistry(env: NodeJS.ProcessEnv): Promise<SourceRegi
 
 /**
  * Loads one recipe. Every failure, plugin discovery included, arrives as a RecipeError (exit 2),
- * as the original loader guarantees (cli.md §2.2 step 6); fatal runtime errors propagate.
+ * as the original loader guarantees; fatal runtime errors propagate.
  */
 export async function loadRecipeForCli(
   recipePath: string,

@@ -1,6 +1,6 @@
 /**
  * API keys: the digest formula shared by `recotem keygen --type api` and serve-side auth, and the
- * RECOTEM_API_KEYS grammar (serving-runtime.md §2.2, §4.1).
+ * RECOTEM_API_KEYS grammar.
  */
 import { scryptSync } from 'node:crypto';
 import { ConfigError } from '../errors/index.js';

@@ -1,5 +1,5 @@
 /**
- * The artifact signing key ring from RECOTEM_SIGNING_KEYS (artifact.md §4, cli.md §2.3).
+ * The artifact signing key ring from RECOTEM_SIGNING_KEYS.
  * The first entry is the active (signing) key; verification picks the entry named by the artifact.
  */
 import { createHash } from 'node:crypto';
@@ -22,7 +22,7 @@ export interface SigningKey {
 export type KeyRing = readonly SigningKey[];
 
 export const SIGNING_KEY_BYTES = 32;
-/** The artifact header stores the kid in at most 32 UTF-8 bytes (artifact.md §1). */
+/** The artifact header stores the kid in at most 32 UTF-8 bytes. */
 export const MAX_KID_BYTES = 32;
 export const DEV_KID = 'dev';
 

@@ -1,5 +1,5 @@
 /**
- * Parsing rules shared by every RECOTEM_* variable (serving-runtime.md §2, cli.md §10):
+ * Parsing rules shared by every RECOTEM_* variable:
  * truthy flags, CSV lists, clamped integers and floats with their warning events.
  */
 import { ConfigError } from '../errors/index.js';

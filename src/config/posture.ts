@@ -1,5 +1,5 @@
 /**
- * Security posture decided from configuration (serving-runtime.md §3): unsafe-flag gates against
+ * Security posture decided from configuration: unsafe-flag gates against
  * RECOTEM_ENV, forced loopback, the serve-side key ring, and the `security.posture` record.
  */
 import { ConfigError, errorMessage } from '../errors/index.js';
@@ -74,7 +74,7 @@ export const SERVE_SIGNING_KEY_MISSING_MESSAGE =
 /**
  * The ring serve verifies with. Never throws: the posture line must be emitted before failing.
  * With `--dev-allow-unsigned` artifacts are still verified, with the configured keys when set,
- * else with the dev key (serving-runtime.md §3.1 "do this instead").
+ * else with the dev key.
  */
 export function resolveServeKeyRing(options: { devAllowUnsigned: boolean; env?: Env }): ServeKeyRingResolution {
   const raw = (options.env ?? process.env).RECOTEM_SIGNING_KEYS?.trim() ?? '';
@@ -102,7 +102,7 @@ export interface PostureInput {
   devAllowUnsigned: boolean;
 }
 
-/** The fields of the `security.posture` record (serving-runtime.md §3.3). */
+/** The fields of the `security.posture` record. */
 export function securityPostureFields(input: PostureInput): Record<string, unknown> {
   const signingKeys = input.keyRing.ring ? keyRingFingerprints(input.keyRing.ring) : [];
   return {

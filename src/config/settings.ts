@@ -1,6 +1,6 @@
 /**
  * Typed views of the environment for each command: I/O limits shared by train and serve, the
- * train-side settings (cli.md §10) and the serve settings (serving-runtime.md §2.1).
+ * train-side settings and the serve settings.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ export function loadFetchLimits(env: Env = process.env): FetchLimits {
   };
 }
 
-/** I/O limits read by every command that fetches data (cli.md §10). */
+/** I/O limits read by every command that fetches data. */
 export interface IoConfig extends FetchLimits {
   sqlAllowPrivate: boolean;
   maxSqlRows: number;

@@ -1,5 +1,5 @@
 /**
- * Cleansing and id mapping (data-sources.md §10, §11): drop null ids, string-coerce ids, parse the
+ * Cleansing and id mapping: drop null ids, string-coerce ids, parse the
  * time column, de-duplicate (user, item) pairs in source order, apply the min-data gates, and index
  * users and items by their sorted id strings. Everything runs on flat typed arrays.
  */

@@ -1,5 +1,5 @@
 /**
- * Id columns as per-row codes into a table of distinct id strings (data-sources.md §10 steps 1–2):
+ * Id columns as per-row codes into a table of distinct id strings:
  * nulls detected, every value string-coerced the way the original's `astype(str)` renders it.
  * Dictionary columns coerce only their distinct values, so millions of rows cost one pass.
  */

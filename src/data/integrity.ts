@@ -1,4 +1,4 @@
-/** sha256 pins (data-sources.md §5.6): a mismatch is an HttpFetchError so it maps to exit 7. */
+/** sha256 pins: a mismatch is an HttpFetchError so it maps to exit 7. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { HttpFetchError } from '../errors/index.js';

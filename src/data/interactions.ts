@@ -1,6 +1,6 @@
 /**
  * Recipe → cleansed, indexed interactions: fetch through the source plugin with the wrapping rules
- * of data-sources.md §1, then cleanse (§10) and map ids (§11).
+ * of the source, then cleanse and map ids.
  */
 import {
   DataSourceError,

@@ -1,5 +1,5 @@
 /**
- * Environment knobs of the ingestion layer (cli.md §10), read on every use so tests and
+ * Environment knobs of the ingestion layer, read on every use so tests and
  * long-lived servers see changes. Parsing and clamping rules live in src/config.
  */
 import { type Env, isTruthy, parseClampedInt } from '../config/index.js';

@@ -1,5 +1,5 @@
 /**
- * Item metadata for serving (data-sources.md §9): CSV or Parquet from a local path, an object store
+ * Item metadata for serving: CSV or Parquet from a local path, an object store
  * or http(s) (guarded fetcher + sha256 pin), reduced to `[item id, ...fields]` with one row per item.
  * Values keep their types (Parquet numbers stay numbers); storage is columnar.
  */

@@ -1,6 +1,6 @@
 /**
  * String forms of cell values exactly as the original's `str()` produces them, because ids are
- * string-coerced (data-sources.md §10 step 2) and the artifact stores those strings.
+ * string-coerced and the artifact stores those strings.
  */
 import type { CellValue, ColumnType } from './table.js';
 
@@ -36,7 +36,7 @@ export function pyTimestampStr(ms: number): string {
 }
 
 /**
- * The id string of one cell of a column of logical type `type` (data-sources.md §10 step 2):
+ * The id string of one cell of a column of logical type `type`:
  * strings unchanged, integers `42`, floats Python-style `42.0`, booleans `True`/`False`,
  * NaN `nan`, other nulls `None`.
  */

@@ -1,5 +1,5 @@
 /**
- * The in-memory result of a data-source fetch (data-sources.md, "table"): named columns of equal
+ * The in-memory result of a data-source fetch: named columns of equal
  * length in source row order. Columns are stored flat so that millions of rows never become
  * millions of JS objects: strings are dictionary-encoded, numbers and instants live in a
  * Float64Array, booleans in a Uint8Array.

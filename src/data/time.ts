@@ -1,5 +1,5 @@
 /**
- * The time column as UTC epoch milliseconds (data-sources.md §10 step 3): numbers are Unix epoch
+ * The time column as UTC epoch milliseconds: numbers are Unix epoch
  * values in `time_unit`; strings are parsed as ISO-8601 date/times (naive = UTC, offsets converted).
  * Missing values become NaN.
  */

@@ -1,4 +1,4 @@
-/** Path/URI helpers shared by sources, metadata loading and the storage layer (recipe.md §5). */
+/** Path/URI helpers shared by sources, metadata loading and the storage layer. */
 import { fileURLToPath } from 'node:url';
 
 /** Lower-cased RFC-3986 scheme of `path`, or '' for a bare path (like Python `urlparse`). */
@@ -38,13 +38,13 @@ export function localPathOf(path: string): string {
 
 const USERINFO_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps']);
 
-/** Removes `user:pass@` from http(s)/ftp(s) URLs for logs and messages (data-sources.md §5.5). */
+/** Removes `user:pass@` from http(s)/ftp(s) URLs for logs and messages. */
 export function redactUrl(url: string): string {
   if (!USERINFO_SCHEMES.has(schemeOf(url))) return url;
   return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, '$1');
 }
 
-/** For log fields: everything before the first `@` is kept (data-sources.md §4 `size_cap_probe_failed`). */
+/** For log fields: everything before the first `@` is kept (e.g. `size_cap_probe_failed`). */
 export function truncateBeforeAt(path: string): string {
   const at = path.indexOf('@');
   return at < 0 ? path : path.slice(0, at);

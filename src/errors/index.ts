@@ -1,6 +1,6 @@
 /**
  * The error classes every layer throws, and the one mapping from an error to a process exit code
- * (cli.md §8). Keep this module dependency-free: it sits at the bottom of the import graph.
+ *. Keep this module dependency-free: it sits at the bottom of the import graph.
  */
 
 export const ExitCode = {
@@ -47,7 +47,7 @@ export class RecipeError extends RecotemError {
     this.column = opts.column;
     this.file = opts.file;
   }
-  /** Message plus " (line N)" when the YAML location is known (recipe.md §4.1). */
+  /** Message plus " (line N)" when the YAML location is known. */
   override toString(): string {
     // Recipe messages often carry the location already ("... (line 3, column 5)").
     if (this.line === undefined || this.message.includes(`line ${this.line}`)) return this.message;
@@ -160,7 +160,7 @@ export class PromotionRefusedError extends RecotemError {
   readonly code = 'promotion_refused';
 }
 
-/** True for failures that must never be turned into a tidy exit code (cli.md §8 TS note). */
+/** True for failures that must never be turned into a tidy exit code. */
 export function isFatalRuntimeError(err: unknown): boolean {
   if (err instanceof RangeError) {
     return /Maximum call stack size exceeded|Array buffer allocation failed|Invalid typed array length|allocation failed/i.test(
@@ -181,7 +181,7 @@ export function* causeChain(err: unknown): Generator<unknown> {
   }
 }
 
-/** cli.md §8.2: first match wins. */
+/** first match wins. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
   if (err instanceof TrainingError && err.code === 'signing_key_missing') return ExitCode.CONFIG;
   if (err instanceof RecipeError) return ExitCode.RECIPE;
@@ -195,7 +195,7 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
   return ExitCode.UNKNOWN;
 }
 
-/** Codes 0 and 2–9 survive an explicit exit request; anything else becomes 1 (cli.md §2.2). */
+/** Codes 0 and 2–9 survive an explicit exit request; anything else becomes 1. */
 export function normalizeExitCode(code: unknown): number {
   if (typeof code === 'number' && Number.isInteger(code) && (code === 0 || (code >= 2 && code <= 9))) return code;
   return ExitCode.UNKNOWN;

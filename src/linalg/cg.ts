@@ -1,6 +1,6 @@
 /**
  * Conjugate gradient for a symmetric positive-definite system M x = b given only the product
- * y = M p, in float64. This is the textbook iteration the IALS solver uses (training.md §2.8); the
+ * y = M p, in float64. This is the textbook iteration the IALS solver uses; the
  * per-row IALS kernel in ./ials-kernel.ts inlines the same steps with M = A + λI + Σ c v vᵀ.
  */
 

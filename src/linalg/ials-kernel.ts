@@ -1,5 +1,5 @@
 /**
- * The IALS row solver (training.md §2.8): for each row r of one side, at most `maxSteps`
+ * The IALS row solver: for each row r of one side, at most `maxSteps`
  * conjugate-gradient iterations on
  *   (D + λ_r I + Σ_i c_ri v_i v_iᵀ) x = Σ_i c_ri v_i,   λ_r = reg·(regBase + nnz_r)^nu,
  * warm-started from the current row, with D = α₀·VᵀV either as a full K × K matrix or, when the

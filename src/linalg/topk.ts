@@ -1,6 +1,6 @@
 /**
  * Partial top-k selection over a dense score vector: highest score first, ties broken by the lower
- * index (training.md §4, anchors.md §6). Items whose score is −Infinity (masked) or NaN are never
+ * index. Items whose score is −Infinity (masked) or NaN are never
  * selected, and neither are indices flagged in an optional exclusion mask.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Structured event logging. Every record is `{event, level, logger, timestamp, ...fields}`
- * written to stderr, redacted just before serialisation (serving-runtime.md §12).
+ * written to stderr, redacted just before serialisation.
  *
  * This is the contract every layer uses; the implementation lives in ./logger.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Log redaction (serving-runtime.md §12.3). Runs last, over the final record: bindings, request
+ * Log redaction. Runs last, over the final record: bindings, request
  * context and the rendered exception text are all scrubbed, not only the event's own fields.
  */
 

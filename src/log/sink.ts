@@ -87,7 +87,7 @@ function reportConfigFailure(err: unknown): void {
 }
 
 /**
- * Sets the output format, stream and level. Never throws (cli.md §1): I/O and missing-dependency
+ * Sets the output format, stream and level. Never throws: I/O and missing-dependency
  * problems are ignored silently, anything else prints one `[recotem] log config failed:` line.
  * Returns the effective format.
  */

@@ -1,5 +1,5 @@
 /**
- * Lax scalar fields (recipe.md §1.1). After `${...}` expansion numbers and booleans arrive as
+ * Lax scalar fields. After `${...}` expansion numbers and booleans arrive as
  * strings, so integer, float and boolean fields accept the textual forms pydantic's lax mode does.
  * Each helper also records the JSON Schema that describes exactly what it accepts; the schema
  * generator picks those up (see `jsonSchemaOverride`).

@@ -1,5 +1,5 @@
 /**
- * Filesystem containment (recipe.md §4 step 1 and §5.4): recipe files must stay inside the recipes
+ * Filesystem containment: recipe files must stay inside the recipes
  * root, and local outputs inside `RECOTEM_ARTIFACT_ROOT`, with symlinks resolved so that a link
  * cannot smuggle a path out.
  */
@@ -65,7 +65,7 @@ export function realpathLenient(target: string, cwd: string = process.cwd()): st
   return resolved;
 }
 
-/** recipe.md §4 step 1: the file's real path must be inside the real path of the recipes root. */
+/** the file's real path must be inside the real path of the recipes root. */
 export function checkRecipeContainment(file: string, recipesRoot: string): void {
   const resolvedFile = realpathLenient(file);
   const resolvedRoot = realpathLenient(recipesRoot);
@@ -78,7 +78,7 @@ export function checkRecipeContainment(file: string, recipesRoot: string): void 
 }
 
 /**
- * recipe.md §5.4: with `RECOTEM_ARTIFACT_ROOT` set, a local `output.path` must have an existing
+ * with `RECOTEM_ARTIFACT_ROOT` set, a local `output.path` must have an existing
  * parent directory whose real path lies inside the root, and the final name must not climb out.
  * Remote outputs are not checked. The trainer calls this again right before its atomic rename.
  */

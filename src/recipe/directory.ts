@@ -1,5 +1,5 @@
 /**
- * Loading every `*.yaml` directly inside a directory (recipe.md §8): strict for training-side
+ * Loading every `*.yaml` directly inside a directory: strict for training-side
  * callers (first failure aborts), lenient for `serve` (every file reported, good ones kept).
  */
 import { readdir, realpath, stat } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * `${NAME}` expansion over the parsed recipe (recipe.md §6): one pass over string values, with a
+ * `${NAME}` expansion over the parsed recipe: one pass over string values, with a
  * blacklist and a mandatory `RECOTEM_RECIPE_` prefix so a recipe can never pull secrets or
  * arbitrary process state into a model. Messages name the variable, never its value.
  */

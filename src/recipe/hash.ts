@@ -1,5 +1,5 @@
 /**
- * `recipe_hash` (training.md §14): sha256 of a canonical JSON rendering of the validated recipe —
+ * `recipe_hash`: sha256 of a canonical JSON rendering of the validated recipe —
  * sorted keys, no whitespace, non-ASCII escaped — so the same configuration always hashes the same.
  */
 import { createHash } from 'node:crypto';

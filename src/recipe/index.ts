@@ -1,5 +1,5 @@
 /**
- * Recipe loading: YAML → validated, frozen `Recipe` (recipe.md), the recipe JSON Schema, the
+ * Recipe loading: YAML → validated, frozen `Recipe`, the recipe JSON Schema, the
  * recipe hash, algorithm name resolution and the path/containment rules other layers re-check.
  */
 

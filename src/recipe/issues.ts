@@ -1,5 +1,5 @@
 /**
- * Validation issues in the original's wording (pydantic messages, recipe.md §4.1). zod issues are
+ * Validation issues in the original's wording (pydantic messages.1). zod issues are
  * translated here so that the recipe schema, the built-in source configs and third-party plugin
  * schemas all report in one style.
  */

@@ -1,5 +1,5 @@
 /**
- * JSON Schema of the recipe document for `recotem schema` (cli.md §6), generated from the same zod
+ * JSON Schema of the recipe document for `recotem schema`, generated from the same zod
  * schema the loader validates with. `source` is a discriminated union over every registered
  * plugin's config schema.
  */

@@ -1,5 +1,5 @@
 /**
- * `loadRecipe` (recipe.md §4): containment, read, parse, top-level check, env expansion, then the
+ * `loadRecipe`: containment, read, parse, top-level check, env expansion, then the
  * validation steps, then artifact-root containment. The first failure wins; every failure is a
  * `RecipeError` that names the file and, where the YAML has the field, its line and column.
  */
@@ -112,7 +112,7 @@ function sourceNoExpandFields(
   return info.noExpandFields;
 }
 
-/** Loads and validates one recipe file (recipe.md §4). */
+/** Loads and validates one recipe file. */
 export async function loadRecipe(file: string, opts: LoadRecipeOptions): Promise<Recipe> {
   if (opts.recipesRoot !== undefined) checkRecipeContainment(file, opts.recipesRoot);
   const text = await readRecipeText(file);

@@ -1,4 +1,4 @@
-/** Recipe name re-validation (recipe.md §7). */
+/** Recipe name re-validation. */
 import { RecipeError } from '../errors/index.js';
 import { NAME_PATTERN } from './schema.js';
 

@@ -1,5 +1,5 @@
 /**
- * The path policy of recipe.md §5 written as JSON Schema patterns, so that `recotem schema` rejects
+ * The recipe path policy written as JSON Schema patterns, so that `recotem schema` rejects
  * the same path strings as the loader. The patterns mirror `splitUrl`: leading C0 controls and
  * spaces are ignored, and tab/CR/LF may appear anywhere (Python removes them before splitting).
  */

@@ -1,5 +1,5 @@
 /**
- * Path policy for recipe paths (recipe.md §5): scheme allow-lists, chained-protocol and embedded
+ * Path policy for recipe paths: scheme allow-lists, chained-protocol and embedded
  * credential refusal. Scheme extraction follows Python's `urllib.parse.urlsplit` (3.12) so the
  * same strings are accepted as by the original.
  */
@@ -80,7 +80,7 @@ const defaultFail: PathFailure = (message) => {
   throw security(message);
 };
 
-/** `source.path` / `item_metadata.path` (recipe.md §5.2). */
+/** `source.path` / `item_metadata.path`. */
 export function checkInputPath(field: string, value: string, fail: PathFailure = defaultFail): void {
   rejectChained(field, value, fail);
   const url = splitUrl(value);
@@ -93,7 +93,7 @@ export function checkInputPath(field: string, value: string, fail: PathFailure =
   }
 }
 
-/** `output.path` (recipe.md §5.3), plus the chained-scheme refusal the original skips. */
+/** `output.path`, plus the chained-scheme refusal the original skips. */
 export function checkOutputPath(value: string, fail: PathFailure = defaultFail): void {
   const field = 'output.path';
   rejectChained(field, value, fail);

@@ -1,5 +1,5 @@
 /**
- * Regular expressions that describe the textual forms the lax scalar rules accept (recipe.md §1.1).
+ * Regular expressions that describe the textual forms the lax scalar rules accept.
  * The loader tests strings against exactly these sources and the JSON Schema publishes the same
  * sources as `pattern`, so both accept the same strings.
  */

@@ -1,5 +1,5 @@
 /**
- * The recipe document schema (recipe.md §1–§3). One zod schema serves both the loader and
+ * The recipe document schema. One zod schema serves both the loader and
  * `recotem schema`; the `source` slot is supplied by the caller (already-typed config in the loader,
  * the union of plugin config schemas for the JSON Schema).
  */

@@ -1,7 +1,7 @@
 /**
- * Steps 6–10 of recipe loading (recipe.md §4) on an already expanded document: name, path policy,
+ * Steps 6–10 of recipe loading on an already expanded document: name, path policy,
  * source typing, whole-recipe validation and the sha256 pin rule. Also used directly for recipes
- * built in code (§9).
+ * built in code.
  */
 import { z } from 'zod';
 import { errorClassName, errorMessage, RecipeError, type RecipeErrorCategory } from '../errors/index.js';
@@ -64,7 +64,7 @@ export function locatedError(
   });
 }
 
-/** `header` + one `  - loc: message (line L, column C)` line per issue (recipe.md §4.1). */
+/** `header` + one `  - loc: message (line L, column C)` line per issue. */
 export function issuesError(
   ctx: Pick<ValidationContext, 'file' | 'locate'>,
   header: string,
@@ -96,7 +96,7 @@ function knownTypesText(registry: SourceTypeLookup): string {
 }
 
 /**
- * The `source` slot of the recipe model (§9): a mapping whose `type` is registered. If the registry
+ * The `source` slot of the recipe model: a mapping whose `type` is registered. If the registry
  * cannot answer, the check is skipped with a warning rather than failing every recipe.
  */
 function sourceSlot(registry: SourceTypeLookup) {
@@ -139,7 +139,7 @@ function sourceSlot(registry: SourceTypeLookup) {
   });
 }
 
-/** Step 6 (recipe.md §4): the name, which may itself come from an env var. */
+/** Step 6: the name, which may itself come from an env var. */
 function checkName(data: Record<string, unknown>, ctx: ValidationContext): void {
   const name = data.name;
   if (isFalsy(name)) {

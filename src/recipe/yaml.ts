@@ -1,5 +1,5 @@
 /**
- * Reading a recipe's YAML (recipe.md §1.1, §4 step 3): YAML 1.1 with PyYAML's scalar typing,
+ * Reading a recipe's YAML: YAML 1.1 with PyYAML's scalar typing,
  * plain data only, duplicate keys rejected, and a locator that maps a document path back to the
  * line and column of its node so every later error can point at the offending field.
  */

@@ -1,6 +1,5 @@
 /**
- * The `recotem serve` process after the CLI's gating steps (serving-runtime.md §1.2 steps 8–10,
- * §10): bind first, load artifacts while `/v1/health` answers 503, start the watcher and the
+ * The `recotem serve` process after the CLI's gating steps: bind first, load artifacts while `/v1/health` answers 503, start the watcher and the
  * unsafe-mode banners, then serve until SIGTERM/SIGINT and drain. Resolves to the exit code.
  */
 

@@ -1,4 +1,4 @@
-/** What the trainer puts into an artifact: the header of training.md §10 and the RTPK payload. */
+/** What the trainer puts into an artifact: its JSON header and the RTPK payload. */
 import { createRequire } from 'node:module';
 import type { NdArray, Recommender } from '../algorithms/index.js';
 import { type ArtifactHeader, completeHeader, encodePayload, type MatrixDescriptor } from '../artifact/index.js';
@@ -44,7 +44,7 @@ export function buildHeader(r: {
   });
 }
 
-/** The model's arrays plus the shared id tables and seen matrix (artifact.md §8.4). */
+/** The model's arrays plus the shared id tables and seen matrix. */
 export function buildArtifactPayload(
   model: Recommender,
   ids: { userIds: readonly string[]; itemIds: readonly string[] },

@@ -1,6 +1,6 @@
 /**
  * `recotem train`: recipe → fetch → cleanse → split → search → refit → sign → write
- * (training.md §1). Every failure is logged once as `train_error` and re-thrown; the lock is
+ *. Every failure is logged once as `train_error` and re-thrown; the lock is
  * always released.
  */
 import { randomUUID } from 'node:crypto';
@@ -65,7 +65,7 @@ export type TrainingOutcome =
       search: SearchResult;
     };
 
-/** `YYYY-MM-DDTHH:MM:SSZ` (training.md §10). */
+/** `YYYY-MM-DDTHH:MM:SSZ`. */
 export function utcSeconds(d = new Date()): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
@@ -77,7 +77,7 @@ export async function runTraining(opts: TrainingOptions): Promise<TrainingOutcom
   const base = getLogger('recotem.train');
   const log = base.child({ recipe: recipe.name, run_id: runId });
   const started = performance.now();
-  // Partial context for train_error (training.md §13).
+  // Partial context for train_error.
   const partial: Record<string, unknown> = {};
   let lock: HeldLock | null = null;
 
@@ -330,7 +330,7 @@ async function searchBestModel(
   return result;
 }
 
-/** Training.md §7: the best configuration on the whole cleansed table. */
+/** Refit: the best configuration on the whole cleansed table. */
 async function refit(search: SearchResult, X: CsrMatrix, log: Logger): Promise<Recommender> {
   const spec = getAlgorithmSpec(search.best_class);
   const accepted = new Set([...Object.keys(spec.defaults), ...Object.keys(spec.searchSpace), 'train_epochs']);

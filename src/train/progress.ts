@@ -1,5 +1,5 @@
 /**
- * Progress of the hyper-parameter search (training.md §9): a live bar on a TTY, `trial_done`
+ * Progress of the hyper-parameter search: a live bar on a TTY, `trial_done`
  * events otherwise, nothing per trial with --quiet, and a summary event in every mode.
  */
 import cliProgress from 'cli-progress';

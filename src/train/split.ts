@@ -1,5 +1,5 @@
 /**
- * Validation splits for the hyper-parameter search (training.md §3).
+ * Validation splits for the hyper-parameter search.
  *
  * Input rows are in source order with user/item indices into the sorted id tables. The output
  * matrices share the sorted item index space, so a split is identical for the same data, recipe and
@@ -124,7 +124,7 @@ function identityRows(n: number): Int32Array {
   return rows;
 }
 
-/** `random` and `time_user`: hold out part of each validation user's interactions (§3.1). */
+/** `random` and `time_user`: hold out part of each validation user's interactions. */
 function splitPartialUser(input: SplitInput, opts: SplitOptions): SplitResult {
   // Users in order of first appearance.
   const seenUser = new Uint8Array(input.nUsers);
@@ -191,7 +191,7 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** `time_global`: everything at or after one global cut-off time is held out (§3.2). */
+/** `time_global`: everything at or after one global cut-off time is held out. */
 function splitTimeGlobal(input: SplitInput, opts: SplitOptions): SplitResult {
   if (input.nRows === 0) {
     throw new SplitError('time_global split requires at least one interaction; got an empty DataFrame.');

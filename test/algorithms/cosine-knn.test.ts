@@ -12,7 +12,7 @@ import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
 import { denseRowTopK, expectClose, matmul, randomCounts, rng, toDense, transposeDense } from './helpers.js';
 
-/** Naive O(I²U) reference of training.md §2.4. */
+/** Naive O(I²U) reference of the cosine weights. */
 function naiveKnn(
   X: CsrMatrix,
   opts: { topK: number; shrinkage: number; weighting: FeatureWeighting; normalize: boolean },

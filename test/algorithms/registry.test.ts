@@ -45,7 +45,7 @@ describe('algorithm registry', () => {
     expect(() => resolveAlgorithmName('SLIMRecommender')).toThrow(UnknownAlgorithmError);
   });
 
-  it('declares the reference search spaces of the item-based models (anchors.md §5)', () => {
+  it('declares the reference search spaces of the item-based models', () => {
     expect(ALGORITHM_SPECS.CosineKNNRecommender.searchSpace).toEqual({
       top_k: { kind: 'int', low: 4, high: 1000 },
       shrinkage: { kind: 'float', low: 0, high: 1000 },

@@ -3,7 +3,7 @@ import { computeRp3betaWeights, RP3betaRecommender, rp3betaSpec } from '../../sr
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { denseRowTopK, expectClose, matmul, randomCounts, toDense, transposeDense } from './helpers.js';
 
-/** Naive dense reference of training.md §2.5. */
+/** Naive dense reference of the RP3beta weights. */
 function naiveRp3(
   X: CsrMatrix,
   alpha: number,

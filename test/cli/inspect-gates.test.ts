@@ -16,7 +16,7 @@ afterEach(() => {
   resetLoggingForTests();
 });
 
-describe('inspect gating (cli.md §4 steps 1–2)', () => {
+describe('inspect gating', () => {
   it('passes the raw artifact string and the caps to the body', async () => {
     const r = await runInProcess(
       ['inspect', 's3:/bucket/m.recotem'],

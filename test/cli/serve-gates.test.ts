@@ -34,7 +34,7 @@ function serve(args: string[], env: Record<string, string>) {
   return runInProcess(['serve', '--recipes', dir.path, ...args], env, bodies);
 }
 
-describe('serve start-up gating (serving-runtime.md §1.2)', () => {
+describe('serve start-up gating', () => {
   it('hands the body the env config with overrides, forced loopback and the key ring', async () => {
     const r = await serve(['--host', '0.0.0.0', '-p', '9001'], { ...KEYS, RECOTEM_PORT: '8000' });
     expect(r.code).toBe(0);

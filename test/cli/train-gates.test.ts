@@ -24,7 +24,7 @@ beforeAll(() => {
 afterAll(() => dir.remove());
 afterEach(() => resetLoggingForTests());
 
-describe('train gating, cli.md §2.2 steps 2–5', () => {
+describe('train gating, steps 2–5', () => {
   it('step 2: --dev-allow-unsigned without the companion flag → exit 8', async () => {
     const r = await runInProcess(['train', recipe, '--dev-allow-unsigned'], { RECOTEM_ENV: 'development' }, neverRuns);
     expect(r.code).toBe(8);

@@ -36,7 +36,7 @@ afterEach(() => {
   resetLoggingForTests();
 });
 
-describe('train steps 6–8 (cli.md §2.2)', () => {
+describe('train steps 6–8', () => {
   it('loads the recipe with --env-var values and hands the body every option', async () => {
     const r = await runInProcess(
       [

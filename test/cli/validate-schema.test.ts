@@ -26,7 +26,7 @@ afterEach(() => {
   resetLoggingForTests();
 });
 
-describe('recotem validate (cli.md §5)', () => {
+describe('recotem validate', () => {
   it('probes the source when it can be probed, never fetches', async () => {
     const g = globalThis as { __recotemProbeCalls?: number };
     const before = g.__recotemProbeCalls ?? 0;
@@ -85,7 +85,7 @@ describe('recotem validate (cli.md §5)', () => {
   });
 });
 
-describe('recotem schema (cli.md §6)', () => {
+describe('recotem schema', () => {
   it('prints a JSON Schema naming every built-in source type; logs stay off stdout', async () => {
     const r = await runInProcess(['schema'], { RECOTEM_LOG_FORMAT: 'json' });
     expect(r.code).toBe(0);

@@ -23,7 +23,7 @@ import {
   ZeroScoreError,
 } from '../../src/errors/index.js';
 
-describe('exitCodeFor: the cli.md §8.1 table', () => {
+describe('exitCodeFor: the exit-code table', () => {
   it.each([
     ['RecipeError', new RecipeError('bad'), 2],
     ['DataSourceError', new DataSourceError('db down'), 3],
@@ -49,7 +49,7 @@ describe('exitCodeFor: the cli.md §8.1 table', () => {
   });
 });
 
-describe('exitCodeFor: resolution order and cause chains (cli.md §8.2)', () => {
+describe('exitCodeFor: resolution order and cause chains', () => {
   it('maps a DataSourceError caused by an HttpFetchError to 7 (SSRF refusal, sha256 mismatch)', () => {
     const err = new DataSourceError('download failed', { cause: new HttpFetchError('private address') });
     expect(exitCodeFor(err)).toBe(ExitCode.HTTP_FETCH);

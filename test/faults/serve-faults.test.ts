@@ -1,5 +1,5 @@
 /**
- * Storage faults under a running server (security.md A10, A11; serving-runtime.md §9): the
+ * Storage faults under a running server (docs/security.md A10, A11): the
  * artifact directory disappearing, a half-written artifact appearing, a pointer naming a missing
  * file and the recipes directory vanishing. Each time the last good model keeps serving, the fault
  * shows in /v1/health/details (sanitised: no directory names) and in the logs, and the server

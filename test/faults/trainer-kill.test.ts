@@ -1,7 +1,7 @@
 /**
  * A trainer killed with SIGKILL — during the data fetch, during the search, and in the middle of
  * writing the artifact — leaves no partial artifact, no dangling pointer and no temp file, and
- * the kernel releases its lock so the next run can take it (training.md §11–§12, artifact.md §5.2).
+ * the kernel releases its lock so the next run can take it.
  * The phase is read from the CLI's own JSON events; the write is held open by an injected pause.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

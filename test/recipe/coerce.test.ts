@@ -25,7 +25,7 @@ async function rejection(field: string, yamlValue: string): Promise<string> {
   throw new Error(`${field}: ${yamlValue} was accepted`);
 }
 
-describe('lax scalar coercion (recipe.md §1.1)', () => {
+describe('lax scalar coercion', () => {
   it('int: integers, integral floats and base-10 integer strings', async () => {
     const cases: [string, number][] = [
       ['40', 40],

@@ -26,7 +26,7 @@ async function columnError(
   return loadError(toYaml(withField(baseRecipe(), 'schema.user_column', value)), opts);
 }
 
-describe('${NAME} expansion (recipe.md §6)', () => {
+describe('${NAME} expansion', () => {
   it('substitutes every reference in a string, keeping the rest', async () => {
     const env = { RECOTEM_RECIPE_A: 'x', RECOTEM_RECIPE_B: 'y' };
     expect(await expandColumn('${RECOTEM_RECIPE_A}-${RECOTEM_RECIPE_B}-${RECOTEM_RECIPE_A}', { env })).toBe('x-y-x');

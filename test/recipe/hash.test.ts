@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, IntegralFloat, recipeHash } from '../../src/recipe/index.js';
 import { baseRecipe, load, toYaml, withField } from './helpers.js';
 
-describe('canonical JSON (training.md §14)', () => {
+describe('canonical JSON', () => {
   it('sorts keys at every level and writes no whitespace', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: null, y: true }], c: 'x' } })).toBe(
       '{"a":{"c":"x","d":[3,{"y":true,"z":null}]},"b":1}',

@@ -12,7 +12,7 @@ async function compiledSchema() {
   return { schema, validate: ajv.compile(schema) };
 }
 
-describe('recipeJsonSchema (cli.md §6)', () => {
+describe('recipeJsonSchema', () => {
   it('is a valid draft 2020-12 schema with every built-in source as a literal', async () => {
     const { schema } = await compiledSchema();
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');

@@ -44,7 +44,7 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-describe('the full example of recipe.md §10', () => {
+describe('the full example recipe', () => {
   it('loads with every field typed and every default filled', async () => {
     const file = tmp.file('news.yaml', FULL_EXAMPLE);
     const registry = await builtinRegistry();
@@ -199,7 +199,7 @@ c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
   });
 });
 
-describe('the loading order of recipe.md §4', () => {
+describe('the loading order', () => {
   it('reports source errors before errors elsewhere', async () => {
     let data = withField(baseRecipe(), 'source.delimiter_typo', ';');
     data = withField(data, 'training.n_trials', 0);
@@ -298,7 +298,7 @@ describe('the loading order of recipe.md §4', () => {
   });
 });
 
-describe('error formatting (recipe.md §4.1)', () => {
+describe('error formatting', () => {
   it('lists every schema error with its dotted location, line and column', async () => {
     const text = `name: r
 source: {type: csv, path: x.csv}

@@ -39,7 +39,7 @@ describe('URL splitting (Python urlsplit)', () => {
   });
 });
 
-describe('input path policy (recipe.md §5.2)', () => {
+describe('input path policy', () => {
   for (const field of ['source.path', 'item_metadata.path']) {
     const extra: Record<string, unknown> = field.startsWith('item_metadata')
       ? { 'item_metadata.type': 'csv', 'item_metadata.fields': ['title'] }
@@ -128,7 +128,7 @@ describe('input path policy (recipe.md §5.2)', () => {
   });
 });
 
-describe('output path policy (recipe.md §5.3)', () => {
+describe('output path policy', () => {
   it('accepts local and object-store outputs', async () => {
     for (const value of [
       './m.recotem',
@@ -177,7 +177,7 @@ describe('output path policy (recipe.md §5.3)', () => {
   });
 });
 
-describe('artifact-root containment (recipe.md §5.4)', () => {
+describe('artifact-root containment', () => {
   let tmp: TempDir;
   let root: string;
   let outside: string;
@@ -278,7 +278,7 @@ describe('artifact-root containment (recipe.md §5.4)', () => {
   });
 });
 
-describe('recipes-root containment (recipe.md §4 step 1)', () => {
+describe('recipes-root containment', () => {
   let tmp: TempDir;
   beforeEach(() => {
     tmp = tempDir();

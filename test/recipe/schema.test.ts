@@ -34,7 +34,7 @@ async function expectRejected(field: string, values: unknown[], message: string,
   }
 }
 
-describe('field rules of recipe.md §2', () => {
+describe('field rules', () => {
   it('schema section', async () => {
     await expectAccepted('schema.time_unit', ['s', 'ms', 'us', 'ns', null]);
     await expectRejected(
@@ -201,7 +201,7 @@ describe('field rules of recipe.md §2', () => {
   });
 });
 
-describe('algorithms (training.md §2.1, resolved at load)', () => {
+describe('algorithms (resolved at load)', () => {
   it('resolves aliases and class names in any case', () => {
     for (const [alias, canonical] of Object.entries(ALGORITHM_ALIASES)) {
       expect(resolveAlgorithmName(alias)).toBe(canonical);
@@ -245,7 +245,7 @@ describe('algorithms (training.md §2.1, resolved at load)', () => {
   });
 });
 
-describe('cross-field rules of recipe.md §3', () => {
+describe('cross-field rules', () => {
   it('a time split needs schema.time_column', async () => {
     for (const scheme of ['time_user', 'time_global']) {
       const message = await messageFor('training.split.scheme', scheme);

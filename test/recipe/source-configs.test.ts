@@ -35,7 +35,7 @@ async function expectRejected(field: string, values: unknown[], message: string,
   }
 }
 
-describe('built-in source configs (data-sources.md)', () => {
+describe('built-in source configs', () => {
   it('csv: defaults, closed keys, sha256 pattern', async () => {
     const recipe = await load(
       toYaml(withField(baseRecipe(), 'source', { type: 'csv', path: 'a.csv', delimiter: ';', header: '2' })),
@@ -136,7 +136,7 @@ describe('built-in source configs (data-sources.md)', () => {
   });
 });
 
-describe('name re-validation (recipe.md §7)', () => {
+describe('name re-validation', () => {
   it('accepts valid names and throws a RecipeError for anything else', () => {
     expect(validateForFilesystem('news_articles-2')).toBe('news_articles-2');
     for (const bad of ['', '../x', 'a/b', 'a b', 'x'.repeat(65), 'ü', 'a\n']) {
@@ -155,7 +155,7 @@ describe('name re-validation (recipe.md §7)', () => {
   });
 });
 
-describe('recipes built in code (recipe.md §9)', () => {
+describe('recipes built in code', () => {
   it('validates plain data with the same rules', async () => {
     const registry = await builtinRegistry();
     const recipe = validateRecipeData(baseRecipe(), { registry });

@@ -1,5 +1,5 @@
 /**
- * Artifact integrity attacks (security.md A1, A3, A5, A6, A7; §6 "tampering any byte") on a REAL
+ * Artifact integrity attacks (docs/security.md A1, A3, A5, A6, A7) on a REAL
  * artifact produced by `runTraining`: every byte region flipped, every truncation, extensions,
  * forged and renamed kids, key rotation, and oversized length declarations.
  */
@@ -108,7 +108,7 @@ describe('one flipped byte, region by region', () => {
   });
 
   it('every header byte → hmac (verified before the JSON is read), or parse when it breaks UTF-8', () => {
-    // artifact.md §1.1 step 11 checks that the header is UTF-8 structurally, before the MAC.
+    // The container parse checks that the header is UTF-8 structurally, before the MAC.
     quietly(() => {
       expect(outcomesOver(range(art.regions.header), 0x01)).toEqual(new Set(['hmac']));
       expect(outcomesOver(range(art.regions.header), 0x80)).toEqual(new Set(['parse']));

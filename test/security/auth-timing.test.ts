@@ -1,5 +1,5 @@
 /**
- * API-key checks without timing oracles (security.md B1–B3, §6 auth obligation), asserted by
+ * API-key checks without timing oracles (docs/security.md B1–B3), asserted by
  * structure instead of wall-clock time: every request hashes exactly once, rejections hash the
  * same fixed dummy whatever the header length, and the comparison visits every configured key
  * whichever one matches. Header lengths 0, 1, 31, 32, 43, 255, 256, 257 and beyond, and

@@ -1,5 +1,5 @@
 /**
- * Short fuzz runs of every target (security.md §6: arbitrary bytes and malformed input produce
+ * Short fuzz runs of every target (arbitrary bytes and malformed input produce
  * only the specified errors). `npm run fuzz` runs the same targets for millions of cases.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Host-header and CORS attacks (security.md B10, B11; §6 Host/CORS obligation): look-alike and
+ * Host-header and CORS attacks (docs/security.md B10, B11): look-alike and
  * smuggled hosts, DNS-rebinding names, the www redirect as an open redirect, and origins that only
  * resemble an allowed one. Credentials are never allowed cross-origin.
  */

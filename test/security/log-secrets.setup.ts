@@ -1,5 +1,5 @@
 /**
- * Suite-wide secrets scan (security.md §6, log capture obligation): every log record at info level
+ * Suite-wide secrets scan: every log record at info level
  * or above, in every test file, is checked for the values registered in test/helpers/secrets.ts.
  * A hit fails the test during which the record was emitted (or the file, for records logged in
  * hooks). Debug records are only scanned by tests that capture them: listening at debug here would

@@ -1,5 +1,5 @@
 /**
- * Path escapes (security.md A8 and §4): pointer files that try to leave their directory, symlinks
+ * Path escapes (docs/security.md A8): pointer files that try to leave their directory, symlinks
  * and `..` around RECOTEM_ARTIFACT_ROOT — including a directory swapped for a symlink while a real
  * training run is in progress — and recipe files linked in from outside the recipes directory.
  */

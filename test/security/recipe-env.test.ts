@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: recipes spell env references as ${NAME}
 /**
- * Secret exfiltration through recipe `${...}` expansion (security.md §4, recipe.md §6): every
+ * Secret exfiltration through recipe `${...}` expansion: every
  * blacklist entry, in every kind of recipe position, from the environment and from --env-var, in
  * any letter case; query subtrees copied verbatim; and the secret's value never appears in the
  * error, its rendering, the logs or a CLI's output.

@@ -1,5 +1,5 @@
 /**
- * SSRF attempts against the shared HTTP fetcher (security.md §4, data-sources.md §5.2–5.3):
+ * SSRF attempts against the shared HTTP fetcher:
  * internal addresses in every spelling the URL parser accepts, names resolving to metadata
  * services, DNS answers that change between the check and the connection or between hops, and
  * redirects into internal space — through the fetcher and through the data sources that use it.

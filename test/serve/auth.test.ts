@@ -1,4 +1,4 @@
-/** API-key authentication (serving-runtime.md §4) and its events. */
+/** API-key authentication and its events. */
 import * as crypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../src/config/index.js';

@@ -1,4 +1,4 @@
-/** Batch verbs (serving-api.md §6). */
+/** Batch verbs. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_KEY, jsonHeaders, keyEntries, makeApp, type TestApp } from './helpers/app.js';
 import { loadedEntry, SHA, standardModel } from './helpers/model.js';

@@ -1,4 +1,4 @@
-/** Recipe list/detail, health, health details, metrics endpoint and the OpenAPI document (serving-api.md §1.2, §8). */
+/** Recipe list/detail, health, health details, metrics endpoint and the OpenAPI document. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../src/log/index.js';
 import { stubEntry } from '../../src/serve/registry/entry.js';

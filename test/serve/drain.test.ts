@@ -1,4 +1,4 @@
-/** SIGTERM drain with a real child process and a request in flight (serving-runtime.md §10). */
+/** SIGTERM drain with a real child process and a request in flight. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-/** Host allow-list and CORS (serving-runtime.md §5). */
+/** Host allow-list and CORS. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkHost, hostName } from '../../src/serve/http/plugins/host.js';
 import { makeApp, type TestApp } from './helpers/app.js';

@@ -1,4 +1,4 @@
-/** Startup loading from a recipes directory with real signed artifacts (serving-runtime.md §7). */
+/** Startup loading from a recipes directory with real signed artifacts. */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-/** Request pipeline order, routing edge cases, body decoding and the error envelopes (serving-api.md §2, §9). */
+/** Request pipeline order, routing edge cases, body decoding and the error envelopes. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../src/log/index.js';
 import { API_KEY, jsonHeaders, keyEntries, makeApp, type TestApp } from './helpers/app.js';

@@ -1,4 +1,4 @@
-/** Worker-model setting, unsafe-mode banners, and a log sweep for leaked secrets (security.md §6). */
+/** Worker-model setting, unsafe-mode banners, and a log sweep for leaked secrets. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../src/config/index.js';

@@ -1,4 +1,4 @@
-/** Request schemas and the 422 envelope (serving-api.md §4, §9.2). */
+/** Request schemas and the 422 envelope. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, jsonHeaders, keyEntries, makeApp, type TestApp } from './helpers/app.js';
 import { loadedEntry, standardModel } from './helpers/model.js';

@@ -1,4 +1,4 @@
-/** Hot-swap, failed reloads, recipe add/remove at runtime (serving-runtime.md §9). */
+/** Hot-swap, failed reloads, recipe add/remove at runtime. */
 import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

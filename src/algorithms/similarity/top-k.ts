@@ -1,7 +1,7 @@
 /**
  * Bounded selection of the k best (value, column) pairs of one sparse row. "Best" means larger
  * value; equal values go to the smaller column, which is the tie rule of every item-item model
- * (training.md §2.4, §2.5). The heap keeps its worst member at the root so a candidate that cannot
+ *. The heap keeps its worst member at the root so a candidate that cannot
  * enter is rejected with one comparison.
  */
 /** Buckets of the histogram selection, and the candidates-per-slot ratio from which it is used. */

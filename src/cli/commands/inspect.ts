@@ -1,4 +1,4 @@
-/** `recotem inspect` body: read, verify and print the header (artifact layer, cli.md §4 steps 3–9). */
+/** `recotem inspect` body: read, verify and print the header (artifact layer). */
 import { inspectArtifact } from '../../artifact/index.js';
 import { remoteArtifactStore } from '../../data/storage/artifact-store.js';
 import type { CliIo } from '../io.js';

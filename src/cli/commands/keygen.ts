@@ -1,4 +1,4 @@
-/** `recotem keygen` (cli.md §7): a fresh signing key or API key, printed in the documented lines. */
+/** `recotem keygen`: a fresh signing key or API key, printed in the documented lines. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashApiKey } from '../../config/index.js';
 import { ExitCode } from '../../errors/index.js';

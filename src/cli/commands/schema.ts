@@ -1,4 +1,4 @@
-/** `recotem schema` (cli.md §6): the recipe JSON Schema with every registered source plugin. */
+/** `recotem schema`: the recipe JSON Schema with every registered source plugin. */
 import { ExitCode } from '../../errors/index.js';
 import { FailurePrefix, reportFailure } from '../exit.js';
 import type { CliIo } from '../io.js';

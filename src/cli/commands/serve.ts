@@ -1,6 +1,6 @@
 /**
  * `recotem serve` body: load recipes and artifacts, build the HTTP app, bind and serve until
- * stopped (serving-runtime.md §1.2 steps 8–10). Returns the exit code.
+ * stopped. Returns the exit code.
  */
 import type { CliIo } from '../io.js';
 import type { ServeCommandOptions } from '../options.js';

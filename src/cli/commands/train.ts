@@ -1,5 +1,5 @@
 /**
- * `recotem train` body: runs the pipeline (training.md) with the gated options. Returns the exit
+ * `recotem train` body: runs the pipeline with the gated options. Returns the exit
  * code; a thrown error is reported by the caller as `Training failed: <message>`.
  */
 import type { CliIo } from '../io.js';
@@ -21,6 +21,6 @@ export async function runTrainCommand(opts: TrainCommandOptions, _io: CliIo): Pr
     reportPath: opts.reportPath,
     env: opts.env,
   });
-  // Success and "lock contended, skipped" both exit 0 (cli.md §2.2 step 8).
+  // Success and "lock contended, skipped" both exit 0.
   return 0;
 }

@@ -1,4 +1,4 @@
-/** `recotem inspect`: cli.md §4 steps 1–2 (dev-flag gate before any I/O, then the caps). */
+/** `recotem inspect` gating: the dev-flag gate before any I/O, then the caps. */
 import { devAllowUnsignedRefusal, loadServeConfig } from '../../config/index.js';
 import { ConfigError, ExitCode } from '../../errors/index.js';
 import { FailurePrefix, reportFailure } from '../exit.js';

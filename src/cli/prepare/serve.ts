@@ -1,5 +1,5 @@
 /**
- * `recotem serve`: serving-runtime.md §1.2 steps 1–7 — logging, the companion flag, env config,
+ * `recotem serve` gating — logging, the companion flag, env config,
  * CLI overrides, unsafe-flag gates, forced loopback, key ring and the `security.posture` line.
  */
 import { resolve } from 'node:path';

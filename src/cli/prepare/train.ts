@@ -1,4 +1,4 @@
-/** `recotem train`: the checks of cli.md §2.2 steps 1–7, in their contractual order. */
+/** `recotem train`: the gating checks, in their contractual order (the order decides which error a user sees first). */
 import { randomUUID } from 'node:crypto';
 import { COMPANION_FLAG_MESSAGE, devAllowUnsignedRefusal } from '../../config/index.js';
 import { ExitCode } from '../../errors/index.js';

@@ -1,5 +1,5 @@
 /**
- * CSV parsing rules of data-sources.md §2.3 on top of DuckDB: every cell is read as text with the
+ * CSV parsing rules on top of DuckDB: every cell is read as text with the
  * original's null tokens, then each column is typed (integer, float, boolean, string — or the
  * `dtype` override) with checks over the whole column, and materialised as a flat column.
  */
@@ -148,7 +148,7 @@ export async function parseCsv(
 const NEVER_NULL = 'recotem:no-null-token:7f3c9b';
 
 /**
- * Item-metadata CSVs (data-sources.md §9 step 3): every column as text, no missing-value detection
+ * Item-metadata CSVs: every column as text, no missing-value detection
  * (an empty cell is an empty string), no type inference.
  */
 export async function parseCsvAsText(

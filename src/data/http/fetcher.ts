@@ -1,5 +1,5 @@
 /**
- * The shared HTTP(S) fetcher (data-sources.md §5): GET with an SSRF guard before every hop, the
+ * The shared HTTP(S) fetcher: GET with an SSRF guard before every hop, the
  * connection pinned to the checked address and re-checked on the connected socket, redirects
  * followed by hand with per-hop rules, inactivity timeouts and a byte cap enforced while reading.
  * Every failure is an HttpFetchError (exit 7 through any wrapping).

@@ -1,5 +1,5 @@
 /**
- * SSRF host check (data-sources.md §5.2), shared by the HTTP fetcher and the SQL DSN guard:
+ * SSRF host check, shared by the HTTP fetcher and the SQL DSN guard:
  * resolve every A/AAAA record and refuse when any of them is internal.
  */
 import { promises as dns } from 'node:dns';

@@ -1,5 +1,5 @@
 /**
- * "Internal" address classification for the SSRF guard (data-sources.md §5.2): private, loopback,
+ * "Internal" address classification for the SSRF guard: private, loopback,
  * link-local, CGNAT, documentation, benchmarking, multicast, reserved, unspecified, and the IPv6
  * special blocks Python's `ipaddress` flags. IPv4-mapped IPv6 addresses are judged by their IPv4.
  */

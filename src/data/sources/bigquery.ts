@@ -1,5 +1,5 @@
 /**
- * The `bigquery` source (data-sources.md §7): a named-parameter query job billed to `project` (or
+ * The `bigquery` source: a named-parameter query job billed to `project` (or
  * the ADC default project), results downloaded page by page over the REST API.
  *
  * The Storage Read API path of the original needs a reader this build does not ship: results always

@@ -14,7 +14,7 @@ import {
 } from './configs.js';
 import type { DataSource, DataSourcePlugin } from './types.js';
 
-/** A built-in plus what it needs installed to be usable at all (data-sources.md §1.2). */
+/** A built-in plus what it needs installed to be usable at all. */
 export interface BuiltinPlugin extends DataSourcePlugin {
   /** The module that implements it, for the skip warning. */
   readonly module: string;

@@ -1,5 +1,5 @@
 /**
- * Config schemas of the built-in sources (data-sources.md §2.1, §3, §6.1, §7). Closed objects;
+ * Config schemas of the built-in sources. Closed objects;
  * `type` is a literal that defaults to its own value, so it is present in every typed config.
  */
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-/** The `csv` source (data-sources.md §2). */
+/** The `csv` source. */
 import { DataSourceError, HttpFetchError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { CsvFormatError } from '../csv/errors.js';
@@ -79,7 +79,7 @@ function firstLines(text: string): string {
 }
 
 /**
- * Probe (data-sources.md §2.4): http(s) → only the SSRF host check; other paths → existence.
+ * Probe: http(s) → only the SSRF host check; other paths → existence.
  * `label` is `CSV` or `Parquet`.
  */
 export async function probeFile(path: string, label: 'CSV' | 'Parquet'): Promise<void> {

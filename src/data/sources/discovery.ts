@@ -1,5 +1,5 @@
 /**
- * Finding third-party data-source plugins (data-sources.md §1.2, TS proposal): npm packages whose
+ * Finding third-party data-source plugins: npm packages whose
  * package.json declares `"recotem": {"datasources": {"<entry>": "<module>#<export>"}}`, found in the
  * node_modules folders on recotem's resolution path, then `RECOTEM_PLUGINS` entries.
  */

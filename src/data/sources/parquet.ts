@@ -1,5 +1,5 @@
 /**
- * The `parquet` source (data-sources.md §3): same fetch rules as CSV, types from the Parquet
+ * The `parquet` source: same fetch rules as CSV, types from the Parquet
  * schema, no empty-table check.
  */
 import { writeFile } from 'node:fs/promises';

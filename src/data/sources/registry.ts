@@ -1,5 +1,5 @@
 /**
- * The data-source plugin registry (data-sources.md §1.2): built-ins, then plugin packages, then
+ * The data-source plugin registry: built-ins, then plugin packages, then
  * `RECOTEM_PLUGINS`; contracts validated, duplicate type names fatal, built once per process.
  * It implements the recipe layer's `SourceTypeLookup`.
  */

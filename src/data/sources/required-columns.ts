@@ -1,5 +1,5 @@
 /**
- * Early check of the schema columns (data-sources.md §1.1 and §10.1 Improve): the pipeline passes
+ * Early check of the schema columns: the pipeline passes
  * `user_column` / `item_column` / `time_column` in `ctx.extra`, and a source whose table lacks the
  * user or item column fails with a DataSourceError naming it (exit 3).
  */

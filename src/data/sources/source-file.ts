@@ -1,5 +1,5 @@
 /**
- * The fetch algorithm shared by the CSV and Parquet sources (data-sources.md §2.2, §3): download
+ * The fetch algorithm shared by the CSV and Parquet sources: download
  * http(s) through the guarded fetcher, or pre-check the size and read a local/object-store path
  * with the byte cap, then verify the sha256 pin. Messages name the format (`CSV` / `Parquet`).
  */

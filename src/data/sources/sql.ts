@@ -1,4 +1,4 @@
-/** The `sql` source (data-sources.md §6): PostgreSQL, MySQL/MariaDB and SQLite. */
+/** The `sql` source: PostgreSQL, MySQL/MariaDB and SQLite. */
 import { DataSourceError, isFatalRuntimeError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import { dedupeColumnNames } from '../csv/header.js';
@@ -67,7 +67,7 @@ async function loadDriver(dsn: ParsedDsn): Promise<SqlDriver> {
   }
 }
 
-/** Construction (§6.2): DSN from the environment, dialect, driver, SSRF guard, TLS advisory. */
+/** Construction: DSN from the environment, dialect, driver, SSRF guard, TLS advisory. */
 export async function createSqlSource(config: SqlSourceConfig, options: SqlSourceOptions = {}): Promise<DataSource> {
   const env = options.env ?? process.env;
   const raw = (env[config.dsn_env] ?? '').trim();

@@ -1,5 +1,5 @@
 /**
- * The data-source plugin contract (data-sources.md §1). Built-in sources and third-party packages
+ * The data-source plugin contract. Built-in sources and third-party packages
  * implement `DataSourcePlugin`; the registry validates the contract at discovery and hands out
  * normalised `DataSource` objects.
  */
@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { TableShape } from '../column-list.js';
 import type { CellValue, InteractionTable } from '../table.js';
 
-/** What a fetch is told about the run (data-sources.md §1.1). */
+/** What a fetch is told about the run. */
 export interface FetchContext {
   readonly recipeName: string;
   readonly runId: string;

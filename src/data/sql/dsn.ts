@@ -1,5 +1,5 @@
 /**
- * SQLAlchemy-style database URLs (data-sources.md §6.2):
+ * SQLAlchemy-style database URLs:
  * `dialect[+driver]://[user[:password]@][host][:port][/database][?k=v&...]`.
  */
 import { DataSourceError } from '../../errors/index.js';

@@ -1,5 +1,5 @@
 /**
- * SSRF guard for database DSNs (data-sources.md §6.2 step 5, §6.3): refuse routing the target
+ * SSRF guard for database DSNs: refuse routing the target
  * cannot be checked through, refuse private hosts, pin resolved addresses and re-check them right
  * before connecting. Plus the TLS advisory (step 6), which never blocks.
  */

@@ -1,5 +1,5 @@
 /**
- * Named `:name` parameters → driver placeholders (data-sources.md §6.5). A `:name` is a bind
+ * Named `:name` parameters → driver placeholders. A `:name` is a bind
  * parameter when not preceded by `:`, a word character or `\` and not followed by `:` (so `::int`
  * casts and `\:` escapes are left alone). String literals, quoted identifiers and comments are
  * copied untouched. Values are always bound, never interpolated.

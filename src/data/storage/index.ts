@@ -1,6 +1,6 @@
 /**
  * Storage for every path the recipe can name (bare, file://, s3://, gs://, az://, abfs[s]://), and the
- * byte-cap pre-check of data-sources.md §4.
+ * byte-cap pre-check.
  */
 import { DataSourceError, RecotemError } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
@@ -58,7 +58,7 @@ export class SizeCheckError extends RecotemError {
 }
 
 /**
- * Size pre-check (data-sources.md §4). Local stat failures and missing/forbidden objects are
+ * Size pre-check. Local stat failures and missing/forbidden objects are
  * skipped (the read reports them); credential-shaped SDK errors are skipped with an info log; any
  * other probe error is a `probe_failed` SizeCheckError. `label` is e.g. `CSV` or `Parquet`.
  */

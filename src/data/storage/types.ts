@@ -1,5 +1,5 @@
 /**
- * One small interface over local files and object stores (data-sources.md §2.2 TS note). Sources
+ * One small interface over local files and object stores. Sources
  * and item metadata read through it; artifact output and reading use it too.
  */
 import { RecotemError } from '../../errors/index.js';
@@ -53,7 +53,7 @@ export class StoreError extends RecotemError {
   }
 }
 
-/** SDK error class names that mean "no usable credentials here" (data-sources.md §4). */
+/** SDK error class names that mean "no usable credentials here". */
 export const CREDENTIAL_ERROR_CLASSES: ReadonlySet<string> = new Set([
   'NoCredentialsError',
   'PartialCredentialsError',

@@ -1,6 +1,6 @@
 /**
- * API-key verification (serving-runtime.md §4.2). The header is hashed with the scrypt digest of
- * §4.1 and compared in constant time with every configured digest, never stopping at the first
+ * API-key verification. The header is hashed with the same scrypt digest as the
+ * configured keys and compared in constant time with every configured digest, never stopping at the first
  * match; every rejection path hashes once too, so all outcomes cost about the same.
  */
 import { scryptSync, timingSafeEqual } from 'node:crypto';

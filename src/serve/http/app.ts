@@ -1,5 +1,5 @@
 /**
- * The Fastify application: plugins in the order of serving-api.md §2 (request id → host allow-list →
+ * The Fastify application: plugins in this order (request id → host allow-list →
  * CORS → routing → auth → body → validation → handler), each concern in its own plugin.
  */
 import Fastify, { type FastifyInstance } from 'fastify';

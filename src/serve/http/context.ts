@@ -24,7 +24,7 @@ export interface ServerContext {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Resolved X-Request-ID (serving-api.md §3.1). */
+    /** Resolved X-Request-ID. */
     requestId: string;
     /** Authenticated principal; `anonymous` in bypass mode. */
     kid: string | null;

@@ -1,5 +1,5 @@
 /**
- * Error bodies (serving-api.md §9): the flat application envelope, the 422 validation envelope,
+ * Error bodies: the flat application envelope, the 422 validation envelope,
  * the 500 trap, and the framework-default 404/405 bodies. Every body is built here so the shapes
  * cannot drift between routes.
  */
@@ -70,7 +70,7 @@ export function sendValidationError(
 }
 
 export function sendApiError(request: FastifyRequest, reply: FastifyReply, err: ApiError): FastifyReply {
-  // Improve (serving-api.md §9.3): every 5xx carries the request id.
+  // Improve: every 5xx carries the request id.
   const detail = scrubString(err.detail);
   const body =
     err.statusCode >= 500 ? { detail, code: err.code, request_id: request.requestId } : { detail, code: err.code };

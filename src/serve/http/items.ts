@@ -1,5 +1,5 @@
 /**
- * Ranked indices → response items (serving-api.md §7): exclusions are applied after the top-k cut,
+ * Ranked indices → response items: exclusions are applied after the top-k cut,
  * metadata is joined with the model's `item_id`/`score` winning over same-named columns, and an
  * item that cannot be represented degrades instead of failing the response: a record that was
  * found unserialisable at index build falls back to the bare item, and an item whose id or score

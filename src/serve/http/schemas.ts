@@ -1,5 +1,5 @@
 /**
- * Request and response schemas of the v1 API (serving-api.md §4, §6, §8). The zod objects are the
+ * Request and response schemas of the v1 API. The zod objects are the
  * single source for validation and for the OpenAPI document. Types are strict JSON types: no
  * coercion of strings to numbers or of numbers to booleans; integral floats for `limit` are
  * accepted because JSON cannot tell `10.0` from `10`.
@@ -14,7 +14,7 @@ export const MAX_LIMIT = 1000;
 export const MAX_EXCLUDE = 1000;
 export const MAX_SEEDS = 100;
 export const MAX_BATCH = 256;
-/** Sum of the `limit` of the processed elements of one batch call (serving-api.md §6.1). */
+/** Sum of the `limit` of the processed elements of one batch call. */
 export const AGGREGATE_LIMIT_CAP = 5000;
 
 export const ERROR_CODES = [
@@ -102,8 +102,7 @@ export type RecommendRelatedRequest = z.output<typeof RecommendRelatedRequest>;
 
 /**
  * Batch envelope. Elements are any JSON value here: a non-object element is reported in its own
- * result entry (`request must be an object`) instead of failing the whole call (the Improve
- * option of serving-api.md §4.3).
+ * result entry (`request must be an object`) instead of failing the whole call.
  */
 export const BatchRequest = z
   .object({ requests: z.array(z.unknown()).min(1).max(MAX_BATCH), include_metadata: z.boolean().default(false) })

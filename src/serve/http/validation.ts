@@ -1,5 +1,5 @@
 /**
- * zod issues → the 422 error items of serving-api.md §9.2: `{type, loc, msg}` with a stable
+ * zod issues → the 422 error items: `{type, loc, msg}` with a stable
  * pydantic-like `type` vocabulary and no input values or validator context.
  */
 import type { z } from 'zod';
@@ -128,7 +128,7 @@ export function toValidationItems(error: z.ZodError, input: unknown, prefix: Loc
   return out;
 }
 
-/** `"<dotted path>: <msg>"` of the first error, for batch element results (serving-api.md §6.1). */
+/** `"<dotted path>: <msg>"` of the first error, for batch element results. */
 export function elementErrorMessage(items: readonly ValidationItem[]): string {
   const first = items[0];
   if (!first) return 'validation failed';

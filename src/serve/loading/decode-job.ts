@@ -1,5 +1,5 @@
 /**
- * Steps 2–7 of the per-recipe load pipeline (serving-runtime.md §7.3) over bytes already read:
+ * Steps 2–7 of the per-recipe load pipeline over bytes already read:
  * hash, parse, verify, decode header, compatibility preflight, decode payload into shared
  * arrays. Pure CPU work on one buffer (read-once protocol), so it runs either on the event loop
  * (small artifacts) or in a worker thread (./decode-worker.ts) that receives the buffer by transfer.

@@ -1,5 +1,5 @@
 /**
- * Load-error text as exposed by `/v1/health/details` (serving-runtime.md §7.3): a step prefix,
+ * Load-error text as exposed by `/v1/health/details`: a step prefix,
  * then sanitised — object-store and HTTP URIs replaced, local directories dropped (only the file
  * name stays), 200 characters at most, after the value redaction the logs apply (long hex and
  * base64url runs, URL credentials). Applied to every stored error, from every source.
@@ -35,7 +35,7 @@ export function loadErrorText(reason: ArtifactErrorReason, message: string): str
   return sanitizeLoadError(prefix === undefined ? message : `${prefix}: ${message}`);
 }
 
-/** Startup log event per failure reason (serving-runtime.md §7.3). */
+/** Startup log event per failure reason. */
 export const INITIAL_EVENT: Readonly<Partial<Record<ArtifactErrorReason, string>>> = {
   read: 'initial_artifact_read_failed',
   parse: 'initial_artifact_parse_failed',

@@ -1,5 +1,5 @@
 /**
- * The per-recipe load pipeline shared by startup and the watcher (serving-runtime.md §7.3):
+ * The per-recipe load pipeline shared by startup and the watcher:
  * decode off the event loop, rebuild the recommender over the shared arrays, attach it to the
  * scoring threads, load item metadata, and build a fresh registry entry. Failures come back as
  * values carrying the reason label; nothing here touches the registry.

@@ -1,5 +1,5 @@
 /**
- * The per-model metadata index (serving-api.md §7.2, serving-runtime.md §7.3 step 8): item id →
+ * The per-model metadata index: item id →
  * record in metadata column order, deny-listed fields removed (case-insensitive), NaN and other
  * missing markers turned into null. Each record is checked once here; one that still cannot be
  * represented as JSON is stored as a marker so requests fall back to the bare item for it.

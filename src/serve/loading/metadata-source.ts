@@ -7,7 +7,7 @@ import { ArtifactError, errorMessage } from '../../errors/index.js';
 import type { RecipeItemMetadata } from '../../recipe/types.js';
 import type { MetadataTable } from './metadata-index.js';
 
-/** Read a recipe's item metadata (data-sources.md §9); any failure is a load failure of reason `metadata`. */
+/** Read a recipe's item metadata; any failure is a load failure of reason `metadata`. */
 export async function loadMetadataTable(meta: RecipeItemMetadata, recipeName: string): Promise<MetadataTable> {
   try {
     const table = await loadItemMetadata(

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of serving-runtime.md §11. Operational metrics exist in every server; the
+ * Prometheus metrics of the server. Operational metrics exist in every server; the
  * per-request v1 metrics only when RECOTEM_METRICS_ENABLED is on. Every label with a value that
  * comes from outside is coerced into a closed set, and request metrics for names that are not in
  * the registry use `recipe="__unknown__"`, so callers cannot mint series.

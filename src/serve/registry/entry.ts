@@ -1,5 +1,5 @@
 /**
- * One registry entry (serving-runtime.md §8.1). Entries are immutable apart from
+ * One registry entry. Entries are immutable apart from
  * `lastLoadError`: a reload builds a new entry and swaps the reference, so a request that resolved
  * an entry keeps scoring with that model even if a swap happens mid-request.
  */

@@ -1,5 +1,5 @@
 /**
- * The model registry (serving-runtime.md §8.2): name → entry, mutated only on the event loop, so
+ * The model registry: name → entry, mutated only on the event loop, so
  * every operation is atomic with respect to request handlers. Entry objects are replaced, never
  * mutated (except the `lastLoadError` annotation).
  */

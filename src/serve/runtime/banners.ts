@@ -1,5 +1,5 @@
 /**
- * Repeating warnings while an unsafe flag is active (serving-runtime.md §3.4): every 300 s (60 s
+ * Repeating warnings while an unsafe flag is active: every 300 s (60 s
  * when RECOTEM_ENV is `test`), first after one interval, stopped on shutdown.
  */
 import { getLogger } from '../../log/index.js';

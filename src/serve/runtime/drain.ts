@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown (serving-runtime.md §10): on SIGTERM/SIGINT stop accepting connections,
+ * Graceful shutdown: on SIGTERM/SIGINT stop accepting connections,
  * close idle keep-alive sockets, let in-flight requests finish for up to RECOTEM_DRAIN_SECONDS,
  * then cut what is left, stop the watcher and the scoring threads, and exit 0. A second signal
  * cuts the remaining connections at once.

@@ -1,5 +1,5 @@
 /**
- * Ranking for known users and for ad-hoc profiles (serving-api.md §5.1, §5.2): score, mask, top-k.
+ * Ranking for known users and for ad-hoc profiles: score, mask, top-k.
  * Pure functions over a recommender and the seen matrix, so the same code runs on the event loop
  * and inside scoring threads.
  */

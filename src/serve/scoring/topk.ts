@@ -1,5 +1,5 @@
 /**
- * Top-k over a dense score vector with the serving contract of serving-api.md §5.1: descending
+ * Top-k over a dense score vector with the serving contract: descending
  * score, non-finite scores never selected, ties broken by ascending item index. When the scores
  * live in the WebAssembly kernel heap (the rank scratch puts them there) the SIMD kernel selects
  * in place; otherwise the shared TypeScript selection of src/linalg runs.

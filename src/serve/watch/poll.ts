@@ -1,5 +1,5 @@
 /**
- * Artifact polling (serving-runtime.md §9.3–9.5): stat every watched artifact path (at most 16 in
+ * Artifact polling: stat every watched artifact path (at most 16 in
  * flight, each wait bounded), reload on a changed marker, keep the old model on any failure.
  * Fixes from the spec's Improve notes: a failed artifact is not re-read until its marker changes;
  * restoring the loaded bytes clears the stale error; an absent artifact counts once, not per cycle.
@@ -40,7 +40,7 @@ async function statWithTimeout(
 }
 
 /**
- * The `.sha256` sidecar fast path, reduced to what matters (serving-runtime.md §9.4 TS note): an
+ * The `.sha256` sidecar fast path, reduced to what matters: an
  * absent sidecar is ignored; a changed one triggers a load (which still skips identical bytes).
  */
 /** A sidecar holds one digest line: read a regular file only, and at most this many bytes. */
@@ -141,7 +141,7 @@ export class ArtifactPoller {
     if (stat.marker === watch.marker && !watch.forceReload) {
       // Unchanged and already loaded: a previous absent/stat error is over.
       if (watch.loadedSha !== null) this.clearArtifactError(watch);
-      // External tooling may announce a new artifact through `<path>.sha256` (§9.4).
+      // External tooling may announce a new artifact through `<path>.sha256`.
       if (!(await sidecarChanged(watch))) return;
       log.info('sidecar_changed_reload', { recipe: name });
     }

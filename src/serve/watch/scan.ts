@@ -1,5 +1,5 @@
 /**
- * Recipes-directory rescan (serving-runtime.md §9.2): new YAML files register a stub that the
+ * Recipes-directory rescan: new YAML files register a stub that the
  * poll in the same cycle loads; deleted or renamed recipes leave the registry; a YAML file that
  * stops parsing keeps its recipe serving with an error annotation. Unlike the original, an edited
  * recipe whose artifact path, metadata or serving settings changed is reloaded (Improve).

@@ -1,5 +1,5 @@
 /**
- * Per-recipe watch state and the change marker of an artifact path (serving-runtime.md §9.3):
+ * Per-recipe watch state and the change marker of an artifact path:
  * the object-store ETag when there is one, else modification time and size of the pointer path.
  */
 import { isNotFound, type RemoteStoreFactory, storeFor } from '../../artifact/index.js';

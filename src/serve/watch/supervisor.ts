@@ -1,6 +1,6 @@
 /**
- * Owns the registry's lifecycle: the initial parallel load (serving-runtime.md §7) and the
- * per-recipe watch state the watcher cycles over (§9). All registry mutations happen here, on the
+ * Owns the registry's lifecycle: the initial parallel load and the
+ * per-recipe watch state the watcher cycles over. All registry mutations happen here, on the
  * event loop, as whole-entry replacements.
  */
 import { basename } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The watcher loop (serving-runtime.md §9.1): sleep the interval with ±10 % jitter, rescan the
+ * The watcher loop: sleep the interval with ±10 % jitter, rescan the
  * recipes directory, poll the artifacts. A failing cycle is counted; five in a row mark every
  * recipe "watcher unhealthy" (models keep serving) until a cycle succeeds again.
  */

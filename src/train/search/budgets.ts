@@ -1,5 +1,5 @@
 /**
- * Per-algorithm trial budgets (training.md §6.2) and the enqueued class blocks (§6.3).
+ * Per-algorithm trial budgets and the enqueued class blocks.
  */
 import { SearchError, TrainingError } from '../../errors/index.js';
 import { resolveAlgorithmName as resolveRecipeAlgorithm } from '../../recipe/index.js';
@@ -14,7 +14,7 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** Algorithm name resolution of training.md §2.1 (the recipe layer's); null when unknown. */
+/** Algorithm name resolution (the recipe layer's); null when unknown. */
 function resolveAlgorithmName(name: string): string | null {
   return resolveRecipeAlgorithm(name) ?? null;
 }
@@ -118,7 +118,7 @@ export function completedByClass(trials: readonly TrialRecord[]): Map<string, nu
 }
 
 /**
- * The enqueued class blocks of §6.3: for each active class in order, `budget − already_completed`
+ * The enqueued class blocks: for each active class in order, `budget − already_completed`
  * trials with the class fixed. A single active class needs no queue (every trial uses it).
  */
 export function buildClassQueue(active: readonly string[], budgets: Budgets, completed: Map<string, number>): string[] {

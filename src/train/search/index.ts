@@ -1,4 +1,4 @@
-/** Public API of the hyper-parameter search (training.md §6). */
+/** Public API of the hyper-parameter search. */
 export {
   activeClasses,
   type Budgets,

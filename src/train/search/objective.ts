@@ -1,6 +1,6 @@
 /**
- * The training part of one trial (training.md §6.4 steps 4–5), shared by the in-process path and
- * the trial worker: build the model, train it (with the early-stopping loop of §2.10 for iterative
+ * The training part of one trial, shared by the in-process path and
+ * the trial worker: build the model, train it (with the early-stopping loop for iterative
  * models), score it.
  */
 
@@ -8,7 +8,7 @@ import type { Params, Recommender, RecommenderSpec } from '../../algorithms/type
 import { isIterative } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 
-/** What the search needs from the evaluator of training.md §4. */
+/** What the search needs from the evaluator. */
 export interface SearchEvaluator {
   targetScore(model: Recommender): number | Promise<number>;
 }
@@ -120,7 +120,7 @@ export interface TrainedTrial {
   timing: TrialTiming;
 }
 
-/** Train `model` as training.md §2.10 describes (non-iterative models just fit). */
+/** Train `model`: iterative models with validation and early stopping, the others just fit. */
 export async function learnWithOptimizer(
   model: Recommender,
   evaluator: SearchEvaluator,
@@ -177,7 +177,7 @@ export async function learnWithOptimizer(
   }
 }
 
-/** Steps 4–5 of §6.4 for one trial. */
+/** Score one trial and record its outcome. */
 export async function trainAndScore(
   spec: RecommenderSpec,
   trainMatrix: CsrMatrix,

@@ -1,5 +1,5 @@
 /**
- * Orphan accounting of training.md §6.5. A timed-out trial counts as orphaned (`live` and `total`
+ * Orphan accounting. A timed-out trial counts as orphaned (`live` and `total`
  * grow by one) until its worker has been terminated (`live` shrinks again). The events and the
  * ceiling keep the original's contract even though terminate() makes the ceiling hard to reach.
  */

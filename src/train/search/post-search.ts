@@ -1,4 +1,4 @@
-/** Post-search (training.md §6.7): checks, the best trial and the search result. */
+/** Post-search: checks, the best trial and the search result. */
 import type { Params } from '../../algorithms/types.js';
 import { SearchError, TrainingError, ZeroScoreError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
@@ -14,7 +14,7 @@ export interface SearchResult {
   n_trials: number;
   /** COMPLETE trials in the whole study (resumed ones included). */
   n_completed: number;
-  /** Trials stopped by the per-trial timeout in this run (cumulative orphan count of §6.5). */
+  /** Trials stopped by the per-trial timeout in this run (cumulative orphan count). */
   n_orphaned: number;
   search_seed: number;
   study_name: string;

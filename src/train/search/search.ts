@@ -1,7 +1,7 @@
 /**
- * The hyper-parameter search (training.md §6): study and session, trial loop with `parallelism`
- * concurrent trials, the objective of §6.4, per-trial timeouts with orphan accounting (§6.5) and
- * the post-search checks (§6.7).
+ * The hyper-parameter search: study and session, trial loop with `parallelism`
+ * concurrent trials, the trial objective, per-trial timeouts with orphan accounting and
+ * the post-search checks.
  */
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
@@ -34,7 +34,7 @@ const log = getLogger('recotem.train.search');
 /** How often a finished session checks whether other sessions' trials of its round are done. */
 const ROUND_POLL_MS = 200;
 
-/** One finished trial (COMPLETE or PRUNED), for the progress reporter (training.md §9). */
+/** One finished trial (COMPLETE or PRUNED), for the progress reporter. */
 export interface TrialEvent {
   trial: number;
   /** Same as `trial` (the progress reporter's field name). */
@@ -54,7 +54,7 @@ export interface TrialEvent {
 export interface RunSearchOptions {
   /** `recotem_<recipe>_<run_id>` (see `studyNameFor`). */
   studyName: string;
-  /** `training.storage_path` (resolved per §6.6), or an open store the caller keeps and closes. */
+  /** `training.storage_path`, or an open store the caller keeps and closes. */
   storage?: string | null | StudyStore;
   /** Resolved classes in recipe order. */
   classes: readonly string[];
@@ -87,7 +87,7 @@ export interface RunSearchOptions {
    * The score a trial ends with is always computed on every validation user.
    */
   validationSampleUsers?: number;
-  /** Live orphaned workers that abort the search (§6.5; default 32). */
+  /** Live orphaned workers that abort the search (default 32). */
   orphanCeiling?: number;
   /**
    * How a multi-algorithm search shares its trials: 'fixed' runs each class's budget in enqueued

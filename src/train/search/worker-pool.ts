@@ -1,6 +1,6 @@
 /**
  * Trial workers: a small pool of worker threads that train trials off the main thread, used when
- * trials run in parallel or under a per-trial timeout (training.md §6.5). A timed-out trial's
+ * trials run in parallel or under a per-trial timeout. A timed-out trial's
  * worker is terminated (really stopped, unlike Python's orphaned threads) and replaced on demand.
  *
  * Under the TypeScript sources (tests, tsx) the worker is started through tsx's loader; the

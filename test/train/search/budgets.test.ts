@@ -21,7 +21,7 @@ describe('roundHalfEven', () => {
   });
 });
 
-describe('computeBudgets (training.md §6.2)', () => {
+describe('computeBudgets', () => {
   it('splits evenly with the leading classes absorbing the remainder', () => {
     expect(computeBudgets([A, B, C], 10, null)).toEqual({ [A]: 4, [B]: 3, [C]: 3 });
     expect(computeBudgets([A, B, C], 10, {})).toEqual({ [A]: 4, [B]: 3, [C]: 3 });
@@ -124,7 +124,7 @@ function trial(
   };
 }
 
-describe('class scheduling (training.md §6.3)', () => {
+describe('class scheduling', () => {
   it('enqueues each class in blocks, minus what a resumed study already completed', () => {
     const done = completedByClass([
       trial(0, 'COMPLETE', A, 'attr'),

@@ -22,7 +22,7 @@ function searchError(fn: () => unknown): SearchError {
   throw new Error('expected a SearchError');
 }
 
-describe('resolveStoragePath (training.md §6.6)', () => {
+describe('resolveStoragePath', () => {
   it('maps empty to memory and bare paths to SQLite files', () => {
     expect(resolveStoragePath('')).toEqual({ kind: 'memory', target: '', allowsParallelism: true });
     expect(resolveStoragePath('   ').kind).toBe('memory');

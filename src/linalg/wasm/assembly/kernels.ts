@@ -213,7 +213,7 @@ function addTile(
 }
 
 // ---------------------------------------------------------------------------------------------
-// IALS: conjugate-gradient solve of one side (training.md §2.8)
+// IALS: conjugate-gradient solve of one side
 //
 // The dense term A = α₀·VᵀV of every CG matrix product is either a full K × K matrix, or — when the
 // trainer has rotated both factor matrices into the eigenbasis of VᵀV — the diagonal `diag` (an
@@ -731,7 +731,7 @@ export function gemm_nn_f64(
 }
 
 // ---------------------------------------------------------------------------------------------
-// BPR / WARP matrix factorisation epoch (training.md §2.9), AdaGrad
+// BPR / WARP matrix factorisation epoch, AdaGrad
 
 /** xoshiro128** over the four u32 words at `st` (same stream as the TypeScript Rng). */
 @inline function rngNextU32(st: usize): u32 {

@@ -1,7 +1,7 @@
 /**
  * API-key authentication as an encapsulated onRequest hook: it runs after routing (404/405 come
  * first) and before the body is read, so unauthenticated callers never reach JSON decoding or
- * validation (serving-api.md §2, Improve). 401 bodies carry no WWW-Authenticate header.
+ * validation. 401 bodies carry no WWW-Authenticate header.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { addLogContext } from '../../../log/index.js';

@@ -2,7 +2,7 @@
  * Body decoding and the error trap. JSON bodies are decoded with a plain JSON.parse (failures →
  * 422 `json_invalid`); any other content type, or none with a body, is a 422 without being
  * parsed. Unknown paths get the framework 404 body, known paths with the wrong method 405. Every
- * thrown error ends here and is rendered with the envelopes of serving-api.md §9.
+ * thrown error ends here and is rendered with the API's error envelopes.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { getLogger, scrubString } from '../../../log/index.js';

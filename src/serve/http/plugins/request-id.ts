@@ -1,5 +1,5 @@
 /**
- * Request-ID layer (serving-api.md §3.1): accept a well-formed incoming `X-Request-ID`, otherwise
+ * Request-ID layer: accept a well-formed incoming `X-Request-ID`, otherwise
  * mint 12 hex characters; echo it on every response and bind it into the log context for exactly
  * the lifetime of the request.
  */

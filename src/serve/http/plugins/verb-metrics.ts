@@ -1,4 +1,4 @@
-/** Per-verb request accounting (serving-runtime.md §11): one counter tick and one latency sample. */
+/** Per-verb request accounting: one counter tick and one latency sample. */
 import { performance } from 'node:perf_hooks';
 import type { FastifyRequest } from 'fastify';
 import type { RequestStatus, ServeMetrics } from '../../metrics/metrics.js';

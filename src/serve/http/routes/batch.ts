@@ -1,5 +1,5 @@
 /**
- * Batch verbs (serving-api.md §6): elements are validated one by one, the aggregate limit cap is
+ * Batch verbs: elements are validated one by one, the aggregate limit cap is
  * enforced in input order, and every element gets exactly one result entry. All known users of a
  * call are ranked in one scoring job (one matrix product instead of N vector products).
  */

@@ -1,6 +1,6 @@
 /**
- * Authenticated read-only routes: recipe list and detail (serving-api.md §8.1–8.2), per-recipe
- * health details (§8.4, also at `/health/details`) and, when enabled, `/v1/metrics` (§8.5).
+ * Authenticated read-only routes: recipe list and detail, per-recipe
+ * health details (also at `/health/details`) and, when enabled, `/v1/metrics`.
  */
 import type { FastifyPluginCallback } from 'fastify';
 import { getLogger } from '../../../log/index.js';
@@ -65,7 +65,7 @@ function algorithmsOf(header: Readonly<Record<string, unknown>>): string[] {
 
 /**
  * The detail document. Header values that break the documented shape become null and are logged
- * (`recipe_detail_header_invalid`) instead of failing the request (Improve, serving-api.md §8.2).
+ * (`recipe_detail_header_invalid`) instead of failing the request (Improve.2).
  */
 export function detail(entry: ModelEntry) {
   const h = entry.header;

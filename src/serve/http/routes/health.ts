@@ -1,5 +1,5 @@
 /**
- * Health (serving-api.md §8.3–8.4). `/v1/health` is the only unauthenticated route and reveals
+ * Health. `/v1/health` is the only unauthenticated route and reveals
  * counts only; `/health` is its exact alias because container probes conventionally use it.
  * Until the initial artifact loads finish the server answers `degraded` (the server listens
  * before loading, so a busy port is reported at once instead of after loading every model).

@@ -1,5 +1,5 @@
 /**
- * The four `POST /v1/recipes/{name}:{verb}` routes (serving-api.md §5, §6). One catch-all route
+ * The four `POST /v1/recipes/{name}:{verb}` routes. One catch-all route
  * takes the segment and dispatches on the verb suffix, because the router cannot express a
  * literal colon between a parameter and a verb. Hook order inside this encapsulated context:
  * dispatch (404/405) → auth (401) → body decode → validation (422) → handler.

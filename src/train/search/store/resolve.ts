@@ -1,5 +1,5 @@
 /**
- * `training.storage_path` → study store (training.md §6.6).
+ * `training.storage_path` → study store.
  *
  * | value (trimmed)                          | store |
  * |------------------------------------------|-------|

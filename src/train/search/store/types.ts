@@ -6,17 +6,17 @@
  *
  * - **Sessions and rounds.** Every `runSearch` attaches to its study as a *session*. A session that
  *   finds no other live session starts a new *round*: the round's trial cap is that session's
- *   `n_trials`, and the enqueued class blocks of training.md §6.3 are computed from the study's
+ *   `n_trials`, and the enqueued class blocks are computed from the study's
  *   COMPLETE trials and stored with the round. A session that finds live sessions *joins* their
  *   round and adds nothing: concurrent processes on one study together start at most the round's
  *   `n_trials` trials and consume one shared class queue. A later run on the same study (a resume,
- *   no live session left) opens a new round of `n_trials` more trials, as training.md §6.1 says
+ *   no live session left) opens a new round of `n_trials` more trials
  *   for a resumed study.
  * - **Claiming a trial** happens in one transaction holding the study's lock: dead sessions are
  *   retired (their RUNNING trials become FAIL), then the trial number (max + 1, so numbers are
  *   unique across processes), the round cap (trials of the round that did not FAIL) and the next
  *   queued class are decided together.
- * - **Per-class budget gate** (training.md §6.4 step 2), also under the study lock: a trial may train
+ * - **Per-class budget gate**, also under the study lock: a trial may train
  *   class C only while COMPLETE(C) + RUNNING trials already admitted for C < budget(C). Admitted
  *   trials hold their place while running, so parallel trials (in one process or many) never
  *   overshoot a class budget; a trial that is pruned or fails frees its place.
