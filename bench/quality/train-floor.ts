@@ -17,11 +17,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Best validation nDCG@10 the recipe below must reach. Recorded: 0.3262 for this 12-trial recipe
- * (the original's 40-trial, four-algorithm search reaches 0.334–0.337 on the same split). The floor
- * sits 5% below the recorded figure, so it catches a broken search path, not run-to-run noise.
+ * Best validation nDCG@10 the recipe below must reach. Recorded: 0.3598 for this 12-trial recipe
+ * (the search is deterministic for a seed; the original's 40-trial, four-algorithm search reaches
+ * 0.334–0.337 on the same split). The floor sits about 5% below the recorded figure, so it catches a
+ * broken search path, not a small change of the sampler.
  */
-const NDCG_FLOOR = 0.31;
+const NDCG_FLOOR = 0.34;
 const N_TRIALS = 12;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
