@@ -7,12 +7,10 @@ import { getLogger } from '../../../log/index.js';
 import { headerString, loadedAtIso, type ModelEntry, modelVersion } from '../../registry/entry.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
-import { recipeNotFound, recipeUnavailable } from '../errors.js';
 import { installAuth } from '../plugins/auth.js';
 import {
   ErrorResponse,
   HealthDetailsResponse,
-  RECIPE_NAME_PATTERN,
   RecipeDetail,
   RecipeList,
   ValidationErrorResponse,
@@ -22,8 +20,8 @@ import {
 /** Documents that a route needs the `X-API-Key` header (the scheme is declared with the document). */
 const API_KEY_SECURITY = [{ apiKey: [] }];
 
-import { RequestValidationError } from '../validation.js';
 import { healthDetails } from './health.js';
+import { servedEntryFromPath } from './recipe-param.js';
 
 const log = getLogger('recotem.serve.http');
 
@@ -157,22 +155,7 @@ export const discoveryRoutes: FastifyPluginCallback<DiscoveryRoutesOptions> = (a
         },
       },
     },
-    async (request) => {
-      const name = (request.params as { name: string }).name;
-      if (!RECIPE_NAME_PATTERN.test(name)) {
-        throw new RequestValidationError([
-          {
-            type: 'string_pattern_mismatch',
-            loc: ['path', 'name'],
-            msg: `String should match pattern '${RECIPE_NAME_PATTERN.source}'`,
-          },
-        ]);
-      }
-      const entry = ctx.registry.get(name);
-      if (entry === undefined) throw recipeNotFound(name);
-      if (!entry.loaded) throw recipeUnavailable(name);
-      return detail(entry);
-    },
+    async (request) => detail(servedEntryFromPath(ctx, request)),
   );
 
   for (const path of ['/v1/health/details', '/health/details']) {

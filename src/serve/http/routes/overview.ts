@@ -13,12 +13,11 @@ import { SwapLog } from '../../registry/swap-log.js';
 import { describeWorkerModel } from '../../settings.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 import type { ServerContext } from '../context.js';
-import { recipeNotFound, recipeUnavailable } from '../errors.js';
 import { OverviewResponse, TrainingResponse } from '../overview-schemas.js';
 import { installAuth } from '../plugins/auth.js';
-import { ErrorResponse, RECIPE_NAME_PATTERN, ValidationErrorResponse } from '../schemas.js';
-import { RequestValidationError } from '../validation.js';
+import { ErrorResponse, ValidationErrorResponse } from '../schemas.js';
 import { healthSummary } from './health.js';
+import { servedEntryFromPath } from './recipe-param.js';
 
 const API_KEY_SECURITY = [{ apiKey: [] }];
 
@@ -174,22 +173,7 @@ export const overviewRoutes: FastifyPluginCallback<OverviewRoutesOptions> = (app
         },
       },
     },
-    async (request) => {
-      const name = (request.params as { name: string }).name;
-      if (!RECIPE_NAME_PATTERN.test(name)) {
-        throw new RequestValidationError([
-          {
-            type: 'string_pattern_mismatch',
-            loc: ['path', 'name'],
-            msg: `String should match pattern '${RECIPE_NAME_PATTERN.source}'`,
-          },
-        ]);
-      }
-      const entry = ctx.registry.get(name);
-      if (entry === undefined) throw recipeNotFound(name);
-      if (!entry.loaded) throw recipeUnavailable(name);
-      return trainingDetail(entry);
-    },
+    async (request) => trainingDetail(servedEntryFromPath(ctx, request)),
   );
   done();
 };
