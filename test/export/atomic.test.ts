@@ -12,7 +12,7 @@ import { openStore } from '../../src/data/storage/index.js';
 import type { ExportSink } from '../../src/export/destinations/sink.js';
 import { ExportInterrupted, runExport } from '../../src/export/index.js';
 import { buildArtifact, TEST_SIGNING_KEYS, writeArtifactFile } from '../helpers/artifacts.js';
-import { type LocalS3, startS3 } from '../helpers/object-stores.js';
+import { type LocalS3, startS3, useLocalS3Env } from '../helpers/object-stores.js';
 import { tempDir } from '../serve/helpers/server.js';
 import { exportRequest, type Fixture, writeFixture } from './helpers.js';
 
@@ -21,30 +21,18 @@ const ENTRY = join(import.meta.dirname, '../../src/cli/entry.ts');
 let fx: Fixture;
 let s3: LocalS3;
 let cleanup: () => Promise<void>;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   const t = await tempDir('recotem-export-atomic-');
   cleanup = t.cleanup;
   fx = await writeFixture(t.dir);
   s3 = await startS3('exports');
-  const awsEnv: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-  };
-  for (const [k, v] of Object.entries(awsEnv)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = useLocalS3Env(s3);
 });
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   await s3?.close();
   await cleanup?.();
 });

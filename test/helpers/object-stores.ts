@@ -37,6 +37,24 @@ export async function startS3(bucket = 'recotem-test'): Promise<LocalS3> {
   };
 }
 
+/** Points the AWS SDK at a local S3 server through the environment; returns the undo. */
+export function useLocalS3Env(s3: LocalS3): () => void {
+  const env: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();

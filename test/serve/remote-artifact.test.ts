@@ -6,27 +6,18 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteArtifactStore } from '../../src/data/storage/artifact-store.js';
 import { buildArtifact } from '../helpers/artifacts.js';
-import { type LocalS3, startS3 } from '../helpers/object-stores.js';
+import { type LocalS3, startS3, useLocalS3Env } from '../helpers/object-stores.js';
 import { writeRecipe } from './helpers/recipes.js';
 import { manualWatcher, recommend, serverOver, tempDir } from './helpers/server.js';
 
 let s3: LocalS3;
 let app: FastifyInstance;
 let cleanup: () => Promise<void>;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   s3 = await startS3('artifacts');
-  const awsEnv: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-  };
-  for (const [k, v] of Object.entries(awsEnv)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = useLocalS3Env(s3);
   const uri = 's3://artifacts/models/remote.recotem';
   await remoteArtifactStore('s3')!.writeAtomic(uri, buildArtifact({ recipeName: 'remote' }));
   const t = await tempDir('recotem-remote-');
@@ -37,10 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   await s3?.close();
   await cleanup?.();
 });
