@@ -34,10 +34,15 @@ export interface IalsConfig {
   epsilon: number;
 }
 
-/** Rows per Gram partial sum: fixed, so the summation order (and result) ignores the thread count. */
-const GRAM_ROWS = 2048;
-/** Rows per rotation task. */
-const ROTATE_ROWS = 4096;
+/**
+ * Gram partial sums: at least this many rows each and at most `GRAM_MAX_PARTS` of them. The cut
+ * depends on the row count alone, so the summation order (and result) ignores the thread count,
+ * while a small side still splits into enough parts to keep every thread busy.
+ */
+const GRAM_MIN_ROWS = 128;
+const GRAM_MAX_PARTS = 16;
+/** Rotation tasks per thread (rows are independent, so any cut gives the same result). */
+const ROTATE_PARTS_PER_THREAD = 4;
 /**
  * A row is solved in the lockstep sweep (ials-heavy.ts) when its gathered factor rows exceed this
  * many bytes, i.e. no longer stay in cache across its CG steps.
@@ -154,7 +159,7 @@ export class IalsTraining {
         regBase: cfg.alpha0 * otherRows,
         solveRanges: rangesByCost(cost, parts),
         solveFlops: cost[M.rows] * 4 * (cfg.maxCgSteps + 1) * kp,
-        gramRanges: fixedRanges(otherRows, GRAM_ROWS),
+        gramRanges: gramRanges(otherRows),
         heavy,
         rotate,
       };
@@ -164,7 +169,7 @@ export class IalsTraining {
     const maxGramSlots = Math.max(this.users.gramRanges.length, this.items.gramRanges.length, 1);
     this.dense = sharedF32(kp * kp);
     this.rotation = sharedF32(cfg.k * kp);
-    this.rotateRanges = fixedRanges(X.rows + X.cols, ROTATE_ROWS);
+    this.rotateRanges = evenRanges(X.rows + X.cols, this.pool.size * ROTATE_PARTS_PER_THREAD);
     this.rotateScratch = sharedF32(Math.max(1, this.rotateRanges.length) * 4 * kp);
     this.gramSlots = sharedF64(maxGramSlots * kp * kp);
     const maxSolve = Math.max(this.users.solveRanges.length, this.items.solveRanges.length, 1);
@@ -268,8 +273,18 @@ export class IalsTraining {
   }
 }
 
-function fixedRanges(n: number, size: number): Range[] {
+/** [0, n) cut into at most `parts` ranges of nearly equal length. */
+function evenRanges(n: number, parts: number): Range[] {
+  const count = Math.max(1, Math.min(parts, n));
   const out: Range[] = [];
-  for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
+  for (let i = 0; i < count; i++) {
+    const s = Math.floor((i * n) / count);
+    const e = Math.floor(((i + 1) * n) / count);
+    if (e > s) out.push([s, e]);
+  }
   return out;
+}
+
+function gramRanges(rows: number): Range[] {
+  return evenRanges(rows, Math.min(GRAM_MAX_PARTS, Math.ceil(rows / GRAM_MIN_ROWS)));
 }
