@@ -3,7 +3,7 @@
  * the right factor and optional cosine normalisation with shrinkage, top-k per source item row,
  * then the diagonal removed. score(u) = X[u]·W.
  */
-import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { type CsrMatrix, cachedTranspose } from '../linalg/csr.js';
 import { readBoolean, readChoice, readNumber } from './hyperparams.js';
 import { type ItemWeights, loadSparseWeights } from './item-scoring.js';
 import { ItemWeightRecommender } from './item-weight-model.js';
@@ -105,7 +105,7 @@ function columnNorms(X: CsrMatrix, values: ArrayLike<number>): Float64Array {
 export async function computeCosineKnnWeights(X: CsrMatrix, params: Params, threads = 1): Promise<CsrMatrix> {
   const cfg = readConfig(params);
   const Xw = weightedValues(X, cfg.weighting, cfg.k1, cfg.b);
-  const Xt = transpose(X);
+  const Xt = cachedTranspose(X);
   return sparseProductTopK(
     {
       nRows: X.cols,

@@ -3,7 +3,7 @@
  * a popularity penalty pop^β on the destination, top-k per destination item (column of W), no
  * diagonal removal, optional l1 row normalisation. score(u) = X[u]·W with raw X.
  */
-import { type CsrMatrix, transpose } from '../linalg/csr.js';
+import { type CsrMatrix, cachedTranspose } from '../linalg/csr.js';
 import { readBoolean, readNumber, readOptionalInt } from './hyperparams.js';
 import { type ItemWeights, loadSparseWeights } from './item-scoring.js';
 import { ItemWeightRecommender } from './item-weight-model.js';
@@ -72,9 +72,10 @@ export async function computeRp3betaWeights(X: CsrMatrix, params: Params, thread
   for (let j = 0; j < nItems; j++) penalty[j] = pop[j] > 0 ? pop[j] ** -beta : 0;
 
   // raw[j,k] = Σ_u P(j|u)·P(u|k) / pop_j^β: left factor = (users of j, P(j|u)), right = P(u|k).
-  const Xt = transpose(X);
+  const Xt = cachedTranspose(X);
   const leftData = transposeValues(X, userToItem);
-  const raw = await sparseProductTopK(
+  // rows of the product are destinations j; W is built transposed (rows = sources k)
+  const W = await sparseProductTopK(
     {
       nRows: nItems,
       nCols: nItems,
@@ -89,8 +90,8 @@ export async function computeRp3betaWeights(X: CsrMatrix, params: Params, thread
       dropDiagonalAfterTopK: false,
     },
     threads,
+    true,
   );
-  const W = transpose(raw);
   if (normalizeWeight) {
     for (let k = 0; k < W.rows; k++) {
       let s = 0;

@@ -68,9 +68,20 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
   const mark = new Int32Array(nCols).fill(-1);
   const selector = new TopKSelector(topK);
 
-  let capacity = Math.max(16, Math.min(rows.length * topK, 1 << 16));
-  let cols = new Int32Array(capacity);
-  let vals = new Float32Array(capacity);
+  // Exact room: a row keeps at most min(topK, its multiply-add count) entries, so the output is
+  // allocated once and never grown or copied (a chunk can be tens of megabytes).
+  let capacity = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const a = rows[r];
+    let bound = 0;
+    for (let p = leftIndptr[a]; p < leftIndptr[a + 1] && bound < topK; p++) {
+      const u = leftIndices[p];
+      bound += rightIndptr[u + 1] - rightIndptr[u];
+    }
+    capacity += Math.min(topK, bound);
+  }
+  const cols = new Int32Array(capacity);
+  const vals = new Float32Array(capacity);
   const counts = new Int32Array(rows.length);
   let used = 0;
 
@@ -102,22 +113,13 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
       const s = rowScale[a];
       for (let t = 0; t < nTouched; t++) scratch[touched[t]] *= s;
     }
-    const room = Math.min(topK, nTouched);
-    if (used + room > capacity) {
-      capacity = Math.max(capacity * 2, used + room);
-      const nc = new Int32Array(capacity);
-      nc.set(cols.subarray(0, used));
-      cols = nc;
-      const nv = new Float32Array(capacity);
-      nv.set(vals.subarray(0, used));
-      vals = nv;
-    }
     let n = selector.selectFromScratch(touched, nTouched, scratch, cols, vals, used);
     if (dropDiagonalAfterTopK) n = removeColumn(cols, vals, used, n, a);
     counts[r] = n;
     used += n;
   }
-  return { rows, counts, cols: cols.slice(0, used), vals: vals.slice(0, used) };
+  // Views, not copies: the slack (rows with zeros or repeated columns) is small.
+  return { rows, counts, cols: cols.subarray(0, used), vals: vals.subarray(0, used) };
 }
 
 /** Drop column `col` from the sorted run [start, start+n); returns the new length. */
