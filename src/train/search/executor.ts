@@ -4,6 +4,7 @@
  */
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
+import { collectAfterTrial } from './collect.js';
 import {
   createTrialEvaluators,
   type EarlyStoppingOptions,
@@ -55,6 +56,8 @@ export class InProcessExecutor implements TrialExecutor {
     } catch (err) {
       if (err instanceof TrialPrunedSignal) return { kind: 'pruned', timing: err.timing };
       throw err;
+    } finally {
+      collectAfterTrial();
     }
   }
 

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Params } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
+import { collectAfterTrial } from './collect.js';
 import {
   createTrialEvaluators,
   type EarlyStoppingOptions,
@@ -71,6 +72,8 @@ async function runTrial(trial: number, className: string, params: Params): Promi
   } catch (err) {
     if (err instanceof TrialPrunedSignal) send({ type: 'pruned', trial, timing: err.timing });
     else send({ type: 'error', trial, error: serializeError(err) });
+  } finally {
+    collectAfterTrial();
   }
 }
 
