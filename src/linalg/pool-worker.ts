@@ -3,22 +3,13 @@
  * message and posts back its result or error.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { resolveTask, type TaskContext } from './pool.js';
+import { type RunMessage, resolveTask, type TaskContext, type WorkerMessage } from './pool.js';
 import { attachRuntime } from './wasm/runtime.js';
 
 interface Init {
   module: WebAssembly.Module | null;
   memory: WebAssembly.Memory | null;
   threadId: number;
-}
-
-interface Job {
-  moduleUrl: string;
-  name: string;
-  args: unknown;
-  start: number;
-  end: number;
-  rangeIndex: number;
 }
 
 const init = workerData as Init;
@@ -48,14 +39,34 @@ function transferables(result: unknown): ArrayBuffer[] {
   return [...out];
 }
 
-parentPort?.on('message', async (job: Job) => {
+/**
+ * Join a run: claim its ranges through the shared counter until none is left (or a range failed),
+ * then send every result back in one message.
+ */
+parentPort?.on('message', async (msg: RunMessage) => {
+  const { ranges, control } = msg;
+  const results: [number, unknown][] = [];
+  const moved: ArrayBuffer[] = [];
   try {
-    const task = await resolveTask(job.moduleUrl, job.name);
-    const result = await task.fn(job.args, job.start, job.end, { ...base, rangeIndex: job.rangeIndex });
-    parentPort?.postMessage({ kind: 'result', ok: true, result }, transferables(result));
+    const task = await resolveTask(msg.moduleUrl, msg.name);
+    for (;;) {
+      if (Atomics.load(control, 1) !== 0) break;
+      const i = Atomics.add(control, 0, 1);
+      if (i >= ranges.length) break;
+      const result = await task.fn(msg.args, ranges[i][0], ranges[i][1], { ...base, rangeIndex: i });
+      results.push([i, result]);
+      moved.push(...transferables(result));
+    }
+    parentPort?.postMessage({ kind: 'result', ok: true, results } satisfies WorkerMessage, moved);
   } catch (err) {
+    Atomics.store(control, 1, 1);
     const e = err instanceof Error ? err : new Error(String(err));
-    parentPort?.postMessage({ kind: 'result', ok: false, error: { message: e.message, name: e.name, stack: e.stack } });
+    const reply: WorkerMessage = {
+      kind: 'result',
+      ok: false,
+      error: { message: e.message, name: e.name, stack: e.stack },
+    };
+    parentPort?.postMessage(reply);
   }
 });
 

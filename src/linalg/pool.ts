@@ -22,9 +22,11 @@
  *   not copied, so tasks write their output rows in place.
  * - `ctx.kernels` is the WebAssembly kernel set instantiated in that thread over the shared heap
  *   (null when unavailable); a heap view's `byteOffset` is its kernel pointer in every thread.
- * - Ranges are dealt out dynamically (next free worker takes the next range), so results depend only
- *   on the ranges, never on scheduling: with ranges derived from the thread count, results are
- *   deterministic for a given input and thread count.
+ * - Ranges are dealt out dynamically (a worker that finishes one claims the next through a shared
+ *   counter), so results depend only on the ranges, never on scheduling: with ranges derived from
+ *   the thread count, results are deterministic for a given input and thread count. A run costs one
+ *   message per worker that joins it, not one per range, so many small ranges are cheap.
+ * - A result's own typed arrays are moved to the caller, not copied: return fresh arrays.
  * - `rangesByCost(prefix, parts)` cuts [0, n) into contiguous ranges of nearly equal total cost
  *   given a cost prefix sum (a CSR `indptr` balances by nnz); `rowCostPrefix(indptr, perRow)` adds
  *   a fixed per-row cost. Never split by equal index counts: popular rows would all land together.
@@ -157,19 +159,27 @@ class InlinePool implements WorkerPool {
   }
 }
 
-interface Job {
+/**
+ * One `run` call. Workers that join it claim its ranges one at a time through a shared counter, so a
+ * run costs one message per joining worker (not one per range) while free threads still take the
+ * next range as soon as they finish one. `control[0]`: next unclaimed range; `control[1]`: 1 once a
+ * range has failed (no further claims).
+ */
+interface Run {
   task: Task<unknown, unknown>;
   args: unknown;
-  range: Range;
-  rangeIndex: number;
-  run: { failed: boolean };
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
+  ranges: readonly Range[];
+  control: Int32Array;
+  results: unknown[];
+  /** workers that joined and have not reported yet */
+  active: number;
+  error: unknown;
+  settle: () => void;
 }
 
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  run: Run | null;
   ready: Promise<void>;
 }
 
@@ -188,17 +198,37 @@ function workerEntry(): { filename: string | URL; eval: boolean } {
   return { filename: code, eval: true };
 }
 
-type WorkerMessage =
+/** What a worker sends back for one run: the results of the ranges it claimed, or its error. */
+export type WorkerMessage =
   | { kind: 'ready' }
-  | { kind: 'result'; ok: boolean; result?: unknown; error?: { message: string; name: string; stack?: string } };
+  | {
+      kind: 'result';
+      ok: boolean;
+      /** [range index, result] of every range this worker ran */
+      results?: [number, unknown][];
+      error?: { message: string; name: string; stack?: string };
+    };
+
+/** What the pool sends a worker: join a run and claim its ranges until none is left. */
+export interface RunMessage {
+  moduleUrl: string;
+  name: string;
+  args: unknown;
+  ranges: readonly Range[];
+  control: Int32Array;
+}
+
+function claimable(run: Run): boolean {
+  return Atomics.load(run.control, 1) === 0 && Atomics.load(run.control, 0) < run.ranges.length;
+}
 
 /**
- * Jobs wait in one queue and go to whichever worker is idle, so concurrent `run` calls (several
- * models training in one process) share the workers safely.
+ * Runs wait in one queue and idle workers join the oldest run that still has unclaimed ranges, so
+ * concurrent `run` calls (several models training in one process) share the workers safely.
  */
 class ThreadPool implements WorkerPool {
   private slots: (Slot | null)[];
-  private readonly queue: Job[] = [];
+  private queue: Run[] = [];
 
   constructor(readonly size: number) {
     this.slots = new Array(size).fill(null);
@@ -216,23 +246,24 @@ class ThreadPool implements WorkerPool {
     const ready = new Promise<void>((resolve) => {
       markReady = resolve;
     });
-    const slot: Slot = { worker, job: null, ready };
+    const slot: Slot = { worker, run: null, ready };
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.kind === 'ready') {
         markReady();
         return;
       }
-      const job = slot.job;
-      slot.job = null;
+      const run = slot.run;
+      slot.run = null;
       worker.unref();
-      if (job) {
-        if (msg.ok) job.resolve(msg.result);
+      if (run) {
+        if (msg.ok) for (const [i, r] of msg.results ?? []) run.results[i] = r;
         else {
           const err = new Error(msg.error?.message ?? 'worker task failed');
           err.name = msg.error?.name ?? 'Error';
           if (msg.error?.stack) err.stack = msg.error.stack;
-          job.reject(err);
+          run.error ??= err;
         }
+        this.leave(run);
       }
       this.dispatch();
     });
@@ -240,9 +271,14 @@ class ThreadPool implements WorkerPool {
       if (this.slots[index] !== slot) return;
       this.slots[index] = null;
       markReady();
-      const job = slot.job;
-      slot.job = null;
-      job?.reject(err instanceof Error ? err : new Error(`pool worker exited: ${String(err)}`));
+      const run = slot.run;
+      slot.run = null;
+      if (run) {
+        // the ranges this worker had claimed are lost with it: the run fails
+        Atomics.store(run.control, 1, 1);
+        run.error ??= err instanceof Error ? err : new Error(`pool worker exited: ${String(err)}`);
+        this.leave(run);
+      }
       this.dispatch();
     };
     worker.on('error', fail);
@@ -251,58 +287,60 @@ class ThreadPool implements WorkerPool {
     return slot;
   }
 
+  /** A worker is done with `run`; settle it once nobody works on it and nothing is left to claim. */
+  private leave(run: Run): void {
+    run.active--;
+    if (run.active === 0 && !claimable(run)) run.settle();
+  }
+
   private dispatch(): void {
+    this.queue = this.queue.filter((r) => claimable(r));
     for (let i = 0; i < this.size && this.queue.length > 0; i++) {
       const slot = this.slots[i] ?? this.spawn(i);
-      if (slot.job) continue;
-      let job = this.queue.shift();
-      while (job?.run.failed) {
-        job.resolve(undefined); // a sibling failed: the run is already rejected, skip the rest
-        job = this.queue.shift();
-      }
-      if (!job) return;
-      slot.job = job;
+      if (slot.run) continue;
+      const run = this.queue[0];
+      // one more worker on the oldest run is useful only while it has more ranges than workers
+      if (run.active + 1 >= run.ranges.length - Atomics.load(run.control, 0)) this.queue.shift();
+      run.active++;
+      slot.run = run;
       slot.worker.ref();
-      slot.worker.postMessage({
-        moduleUrl: job.task.moduleUrl,
-        name: job.task.name,
-        args: job.args,
-        start: job.range[0],
-        end: job.range[1],
-        rangeIndex: job.rangeIndex,
-      });
+      const msg: RunMessage = {
+        moduleUrl: run.task.moduleUrl,
+        name: run.task.name,
+        args: run.args,
+        ranges: run.ranges,
+        control: run.control,
+      };
+      slot.worker.postMessage(msg);
     }
   }
 
   /**
-   * Resolves once every range has run. After a failure the remaining queued ranges are skipped, but
-   * the promise settles only when the ranges already running have finished too, so the caller may
-   * free the shared buffers as soon as it sees the error.
+   * Resolves once every range has run. After a failure the unclaimed ranges are skipped, but the
+   * promise settles only when the ranges already running have finished too, so the caller may free
+   * the shared buffers as soon as it sees the error.
    */
   async run<A, R>(task: Task<A, R>, args: A, ranges: readonly Range[]): Promise<R[]> {
-    const state = { failed: false };
-    const results = ranges.map(
-      (range, rangeIndex) =>
-        new Promise<unknown>((resolve, reject) => {
-          this.queue.push({
-            task: task as Task<unknown, unknown>,
-            args,
-            range,
-            rangeIndex,
-            run: state,
-            resolve,
-            reject: (e) => {
-              state.failed = true;
-              reject(e);
-            },
-          });
-        }),
-    );
+    if (ranges.length === 0) return [];
+    let settle: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const run: Run = {
+      task: task as Task<unknown, unknown>,
+      args,
+      ranges,
+      control: new Int32Array(new SharedArrayBuffer(8)),
+      results: new Array(ranges.length),
+      active: 0,
+      error: undefined,
+      settle,
+    };
+    this.queue.push(run);
     this.dispatch();
-    const settled = await Promise.allSettled(results);
-    const failure = settled.find((r) => r.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as R[];
+    await done;
+    if (run.error !== undefined) throw run.error;
+    return run.results as R[];
   }
 
   async warm(): Promise<void> {
