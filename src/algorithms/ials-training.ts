@@ -40,7 +40,7 @@ export interface IalsConfig {
  * while a small side still splits into enough parts to keep every thread busy.
  */
 const GRAM_MIN_ROWS = 128;
-const GRAM_MAX_PARTS = 16;
+const GRAM_MAX_PARTS = 8;
 /** Rotation tasks per thread (rows are independent, so any cut gives the same result). */
 const ROTATE_PARTS_PER_THREAD = 4;
 /**
@@ -234,11 +234,17 @@ export class IalsTraining {
     const kk = kp * kp;
     const gArgs: GramArgs = { factors: s.other, kp, out: this.gramSlots, resident: this.resident };
     await this.poolFor(s.otherRows * kk * 2).run(factorGramRows, gArgs, s.gramRanges);
+    // Partial sums added in range order over the upper triangle (the slots are symmetric), mirrored.
     const G = new Float64Array(k * k);
+    const slots = this.gramSlots;
     for (let g = 0; g < s.gramRanges.length; g++) {
       const off = g * kk;
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) G[i * k + j] += this.gramSlots[off + i * kp + j];
+      for (let i = 0; i < k; i++) {
+        const src = off + i * kp;
+        for (let j = i; j < k; j++) G[i * k + j] += slots[src + j];
+      }
     }
+    for (let i = 1; i < k; i++) for (let j = 0; j < i; j++) G[i * k + j] = G[j * k + i];
     this.dense.fill(0);
     if (!s.rotate) {
       for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) this.dense[i * kp + j] = cfg.alpha0 * G[i * k + j];
