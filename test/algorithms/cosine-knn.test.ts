@@ -6,7 +6,7 @@ import {
   type FeatureWeighting,
   weightedValues,
 } from '../../src/algorithms/cosine-knn.js';
-import { sortRange, TopKSelector } from '../../src/algorithms/similarity/top-k.js';
+import { kthLargest, sortRange, TopKSelector } from '../../src/algorithms/similarity/top-k.js';
 import { ArtifactError, TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
@@ -77,7 +77,7 @@ describe('sortRange', () => {
 });
 
 describe('TopKSelector', () => {
-  it('keeps the k largest non-zero entries, ties to the smaller column, on the heap and histogram paths', () => {
+  it('keeps the k largest non-zero entries, ties to the smaller column, on every path', () => {
     const r = rng(3);
     for (const [n, k, levels] of [
       [50, 10, 5],
@@ -87,27 +87,53 @@ describe('TopKSelector', () => {
       [300, 300, 4],
       [900, 1, 2],
       [2000, 150, -1],
+      [2000, 1000, 3],
+      [2000, 700, 1000],
+      [600, 500, 2],
+      [4000, 900, -1],
     ]) {
-      const vals = new Float64Array(n);
+      // Columns [n, n + 60) hold non-zero values too but are no candidates (marked for another row).
+      const nCols = n + 60;
+      const vals = new Float64Array(nCols);
       const cols = new Int32Array(n);
+      const mark = new Int32Array(nCols).fill(6);
+      mark.fill(5, 0, n);
       // Candidates in scrambled order, some zero, values on a few levels (many ties) or continuous.
       for (let t = 0; t < n; t++) cols[t] = (t * 7919) % n;
-      for (let c = 0; c < n; c++) {
+      for (let c = 0; c < nCols; c++) {
         const x = r();
-        // levels = -1: mostly zeros (fewer non-zero candidates than k on the radix path).
-        if (levels < 0) vals[c] = x < 0.95 ? 0 : x;
+        // levels = -1: mostly zeros (fewer non-zero candidates than k on some paths).
+        if (c >= n) vals[c] = 1e9;
+        else if (levels < 0) vals[c] = x < 0.95 ? 0 : x;
         else vals[c] = x < 0.1 ? 0 : levels >= 1000 ? x : Math.ceil(x * levels) - (x < 0.15 ? 10 : 0);
       }
-      const outCols = new Int32Array(k);
-      const outVals = new Float64Array(k);
-      const got = new TopKSelector(k).selectFromScratch(cols, n, vals, outCols, outVals, 0);
       const expected = Array.from({ length: n }, (_, c) => c)
         .filter((c) => vals[c] !== 0)
         .sort((a, b) => vals[b] - vals[a] || a - b)
         .slice(0, k)
         .sort((a, b) => a - b);
-      expect(Array.from(outCols.subarray(0, got)), `n=${n} k=${k}`).toEqual(expected);
-      expect(Array.from(outVals.subarray(0, got))).toEqual(expected.map((c) => vals[c]));
+      for (const marks of [undefined, { mark, stamp: 5, nCols }]) {
+        const outCols = new Int32Array(k + 3).fill(-1);
+        const outVals = new Float64Array(k + 3);
+        const got = new TopKSelector(k).selectFromScratch(cols, n, vals, outCols, outVals, 3, marks);
+        const label = `n=${n} k=${k} levels=${levels} marks=${marks !== undefined}`;
+        expect(Array.from(outCols.subarray(3, 3 + got)), label).toEqual(expected);
+        expect(Array.from(outVals.subarray(3, 3 + got)), label).toEqual(expected.map((c) => vals[c]));
+      }
+    }
+  });
+
+  it('kthLargest finds the k-th value in descending order, ties included', () => {
+    const r = rng(11);
+    for (const [n, levels] of [
+      [1, 0],
+      [7, 2],
+      [500, 3],
+      [2000, 1000],
+    ]) {
+      const a = Float64Array.from({ length: n }, () => (levels >= 1000 ? r() : Math.ceil(r() * levels)));
+      const sorted = Array.from(a).sort((x, y) => y - x);
+      for (const k of [1, Math.ceil(n / 3), n]) expect(kthLargest(a.slice(), n, k)).toBe(sorted[k - 1]);
     }
   });
 });

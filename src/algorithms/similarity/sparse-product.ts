@@ -7,7 +7,7 @@
  * Everything here works on plain typed arrays so a worker thread can run the same code on
  * shared buffers.
  */
-import { TopKSelector } from './top-k.js';
+import { type CandidateMarks, TopKSelector } from './top-k.js';
 
 export interface ProductInput {
   /** Output rows (= rows of L). */
@@ -67,6 +67,7 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
   const touched = new Int32Array(nCols);
   const mark = new Int32Array(nCols).fill(-1);
   const selector = new TopKSelector(topK);
+  const marks: CandidateMarks = { mark, stamp: -1, nCols };
 
   // Exact room: a row keeps at most min(topK, its multiply-add count) entries, so the output is
   // allocated once and never grown or copied (a chunk can be tens of megabytes).
@@ -113,7 +114,8 @@ export function computeProductRows(input: ProductInput, rows: Int32Array): Produ
       const s = rowScale[a];
       for (let t = 0; t < nTouched; t++) scratch[touched[t]] *= s;
     }
-    let n = selector.selectFromScratch(touched, nTouched, scratch, cols, vals, used);
+    marks.stamp = a;
+    let n = selector.selectFromScratch(touched, nTouched, scratch, cols, vals, used, marks);
     if (dropDiagonalAfterTopK) n = removeColumn(cols, vals, used, n, a);
     counts[r] = n;
     used += n;

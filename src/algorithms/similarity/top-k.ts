@@ -1,12 +1,26 @@
 /**
  * Bounded selection of the k best (value, column) pairs of one sparse row. "Best" means larger
- * value; equal values go to the smaller column, which is the tie rule of every item-item model
- *. The heap keeps its worst member at the root so a candidate that cannot
- * enter is rejected with one comparison.
+ * value; equal values go to the smaller column, which is the tie rule of every item-item model.
+ * Few winners among many candidates: a radix histogram narrows the boundary to one bucket, settled
+ * by a small heap. Many winners (k near the candidate count, as with top_k in the hundreds): the
+ * k-th largest value is found by quickselect and the winners are emitted in column order, by one
+ * scan over the row's column marks when that is cheaper than sorting them.
  */
 /** Buckets of the histogram selection, and the candidates-per-slot ratio from which it is used. */
 const HIST_BINS = 2048;
 const HIST_MIN_RATIO = 8;
+
+/** Which columns of a dense scratch row hold candidates: `mark[c] === stamp`, c < nCols. */
+export interface CandidateMarks {
+  mark: Int32Array;
+  stamp: number;
+  nCols: number;
+}
+
+/** Scanning every column beats sorting n winners when the row is not much wider than n·log2 n. */
+function scanIsCheaper(marks: CandidateMarks | undefined, n: number): marks is CandidateMarks {
+  return marks !== undefined && marks.nCols <= 4 * n * Math.log2(n + 1);
+}
 
 export class TopKSelector {
   private readonly heapCols: Int32Array;
@@ -39,34 +53,104 @@ export class TopKSelector {
     outCols: Int32Array,
     outVals: Float64Array | Float32Array,
     outStart: number,
+    marks?: CandidateMarks,
   ): number {
     const k = this.capacity;
     if (k <= 0) return 0;
     // Paths are chosen on the candidate count (zeros are rare and skipped by every path).
-    if (count <= k) {
-      let w = outStart;
+    if (count <= k) return this.keepAll(cols, count, vals, outCols, outVals, outStart, marks);
+    if (count >= HIST_MIN_RATIO * k) return this.selectByHistogram(cols, count, vals, outCols, outVals, outStart);
+    return this.selectByThreshold(cols, count, vals, outCols, outVals, outStart, marks);
+  }
+
+  /** Every non-zero candidate, in column order. */
+  private keepAll(
+    cols: Int32Array,
+    count: number,
+    vals: Float64Array,
+    outCols: Int32Array,
+    outVals: Float64Array | Float32Array,
+    outStart: number,
+    marks: CandidateMarks | undefined,
+  ): number {
+    let w = outStart;
+    if (scanIsCheaper(marks, count)) {
+      const { mark, stamp, nCols } = marks;
+      for (let c = 0; c < nCols; c++) if (mark[c] === stamp && vals[c] !== 0) outCols[w++] = c;
+    } else {
       for (let t = 0; t < count; t++) {
         const c = cols[t];
         if (vals[c] !== 0) outCols[w++] = c;
       }
       sortRange(outCols, outStart, w);
-      for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
-      return w - outStart;
     }
-    if (count >= HIST_MIN_RATIO * k) return this.selectByHistogram(cols, count, vals, outCols, outVals, outStart);
-    this.size = 0;
-    this.limit = k;
+    for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
+    return w - outStart;
+  }
+
+  /**
+   * k < count < 8k: the k-th largest non-zero value t by quickselect; winners are every value above
+   * t plus the smallest columns among the values equal to t, emitted in column order.
+   */
+  private selectByThreshold(
+    cols: Int32Array,
+    count: number,
+    vals: Float64Array,
+    outCols: Int32Array,
+    outVals: Float64Array | Float32Array,
+    outStart: number,
+    marks: CandidateMarks | undefined,
+  ): number {
+    const k = this.capacity;
+    this.reserve(count);
+    const gv = this.gatherVals;
+    let m = 0;
     for (let t = 0; t < count; t++) {
-      const c = cols[t];
-      const v = vals[c];
-      if (v === 0) continue;
-      this.offer(c, v);
+      const v = vals[cols[t]];
+      if (v !== 0) gv[m++] = v;
     }
-    const n = this.size;
-    for (let p = 0; p < n; p++) outCols[outStart + p] = this.heapCols[p];
-    sortRange(outCols, outStart, outStart + n);
-    for (let p = outStart; p < outStart + n; p++) outVals[p] = vals[outCols[p]];
-    return n;
+    if (m <= k) return this.keepAll(cols, count, vals, outCols, outVals, outStart, marks);
+    const th = kthLargest(gv, m, k);
+    let above = 0;
+    for (let i = 0; i < m; i++) if (gv[i] > th) above++;
+    let ties = k - above;
+    let w = outStart;
+    if (scanIsCheaper(marks, k)) {
+      const { mark, stamp, nCols } = marks;
+      for (let c = 0; c < nCols; c++) {
+        if (mark[c] !== stamp) continue;
+        const v = vals[c];
+        if (v === 0) continue;
+        if (v > th) outCols[w++] = c;
+        else if (v === th && ties > 0) {
+          outCols[w++] = c;
+          ties--;
+        }
+      }
+    } else {
+      const tieCols = this.gatherCols;
+      let nTies = 0;
+      for (let t = 0; t < count; t++) {
+        const c = cols[t];
+        const v = vals[c];
+        if (v === 0) continue;
+        if (v > th) outCols[w++] = c;
+        else if (v === th) tieCols[nTies++] = c;
+      }
+      if (ties < nTies) sortRange(tieCols, 0, nTies);
+      for (let i = 0; i < ties; i++) outCols[w++] = tieCols[i];
+      sortRange(outCols, outStart, w);
+    }
+    for (let p = outStart; p < w; p++) outVals[p] = vals[outCols[p]];
+    return w - outStart;
+  }
+
+  private reserve(count: number): void {
+    if (this.gatherVals.length >= count) return;
+    this.gatherVals = new Float64Array(count);
+    this.gatherCols = new Int32Array(count);
+    this.gatherKeys = new Uint32Array(count);
+    this.pending = new Int32Array(count);
   }
 
   /**
@@ -84,12 +168,7 @@ export class TopKSelector {
     outStart: number,
   ): number {
     const k = this.capacity;
-    if (this.gatherVals.length < count) {
-      this.gatherVals = new Float64Array(count);
-      this.gatherCols = new Int32Array(count);
-      this.gatherKeys = new Uint32Array(count);
-      this.pending = new Int32Array(count);
-    }
+    this.reserve(count);
     const gv = this.gatherVals;
     const gc = this.gatherCols;
     const gk = this.gatherKeys;
@@ -188,6 +267,44 @@ export class TopKSelector {
     hc[i] = c;
     hv[i] = v;
   }
+}
+
+/**
+ * The k-th largest of a[0, n) (1 ≤ k ≤ n), reordering a: iterative quickselect with a
+ * median-of-three pivot, linear on average.
+ */
+export function kthLargest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const target = k - 1; // position in descending order
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x < y) [x, y] = [y, x];
+    if (y < z) [y, z] = [z, y];
+    if (x < y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // [lo, j] ≥ pivot, [i, hi] ≤ pivot, and (j, i) = pivot
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return pivot;
+  }
+  return a[lo];
 }
 
 /** True when (va, ca) ranks below (vb, cb): smaller value, or equal value and larger column. */
