@@ -13,8 +13,9 @@ import type { CsrMatrix } from '../linalg/csr.js';
 import { getPool } from '../linalg/pool.js';
 import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
 import { factorRankingAvailable, factorRankingSums } from './factor-ranking.js';
+import { itemRankingSums } from './item-ranking.js';
 import { MetricSums } from './metrics.js';
-import { type RankingBatch, type RankingSums, rankBatchTask } from './ranking-task.js';
+import { addRankingSums, type RankingBatch, rankBatchTask } from './ranking-task.js';
 import type { Recommender } from './types.js';
 
 export const METRIC_NAMES = ['ndcg', 'map', 'recall', 'hit'] as const;
@@ -160,6 +161,17 @@ export class Evaluator {
       }
       return sums;
     }
+    const itemWeights = parallel ? model.sparseItemWeights?.() : undefined;
+    if (itemWeights) {
+      const arrays = shareMatrices(mask, gt);
+      try {
+        const users = Int32Array.from(rows, (e) => this.offset + e);
+        await itemRankingSums(itemWeights, model.trainMatrix ?? mask, k, users, rows, arrays.views, pool, sums);
+      } finally {
+        arrays.release();
+      }
+      return sums;
+    }
     // Two score buffers: the calling thread scores batch b+1 while workers rank batch b.
     const buffers = [0, 1].map(() => ({
       scores: sharedF32(batch * nItems),
@@ -189,7 +201,7 @@ export class Evaluator {
           ...(useKernel ? { heapRanked, heapValues } : {}),
         };
         pending = pool.run(rankBatchTask, job, splitRows(n, pool.size * 2)).then((parts) => {
-          for (const part of parts) addSums(sums, part);
+          for (const part of parts) addRankingSums(sums, part);
         });
       }
       if (pending !== null) await pending;
@@ -254,15 +266,6 @@ function shareMatrices(mask: CsrMatrix, gt: CsrMatrix): { views: MatrixViews; re
     for (const a of Object.values(views)) releaseShared(a);
   };
   return { views, release };
-}
-
-function addSums(into: MetricSums, part: RankingSums): void {
-  into.ndcg += part.ndcg;
-  into.map += part.map;
-  into.recall += part.recall;
-  into.hit += part.hit;
-  into.precision += part.precision;
-  into.validUsers += part.validUsers;
 }
 
 function hasNonZero(m: CsrMatrix, row: number): boolean {

@@ -13,17 +13,9 @@ import { packedPanelsLength, recsysKernels } from '../linalg/recsys-kernels.js';
 import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
 import { wasmRuntime } from '../linalg/wasm/runtime.js';
 import { MetricSums } from './metrics.js';
-import { type RankingBatch, type RankingSums, rankBatchRows } from './ranking-task.js';
+import { addRankingSums, type RankingBatch, type RankingSums, rangeUsers, rankBatchRows } from './ranking-task.js';
 import type { FactorScoring } from './types.js';
 
-/**
- * Users per pool range: about 1/16 of the users (so a few hundred users still spread over every
- * thread), at most 512, a multiple of the kernel's 4-user tile. It depends on the user count only:
- * the summation order must not depend on the thread count.
- */
-function rangeUsers(n: number): number {
-  return Math.min(512, Math.max(8, Math.ceil(n / 16 / 4) * 4));
-}
 /**
  * Score bytes per worker block. The kernel walks every user of a block over each cached block of
  * item panels, so larger user blocks read the item factors fewer times; at 20k items this gives
@@ -47,15 +39,6 @@ interface FactorRankingArgs extends Omit<RankingBatch, 'scores' | 'users' | 'gtR
   block: number;
   scoreSlots: Float32Array;
   userSlots: Float32Array;
-}
-
-function addSums(into: RankingSums, part: RankingSums): void {
-  into.ndcg += part.ndcg;
-  into.map += part.map;
-  into.recall += part.recall;
-  into.hit += part.hit;
-  into.precision += part.precision;
-  into.validUsers += part.validUsers;
 }
 
 /** Score, mask, rank and sum metrics for evaluated users [start, end). */
@@ -85,7 +68,7 @@ export const factorRankTask = defineTask(
         n,
         ctx,
       );
-      addSums(sums, part);
+      addRankingSums(sums, part);
     }
     return {
       ndcg: sums.ndcg,
@@ -171,7 +154,7 @@ export async function factorRankingSums(
     const ranges: [number, number][] = [];
     for (let s = 0; s < users.length; s += rangeSize) ranges.push([s, Math.min(users.length, s + rangeSize)]);
     const parts = await pool.run(factorRankTask, args, ranges);
-    for (const part of parts) addSums(sums, part);
+    for (const part of parts) addRankingSums(sums, part);
   } finally {
     for (const a of owned) releaseShared(a);
   }

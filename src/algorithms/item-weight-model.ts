@@ -49,6 +49,10 @@ export abstract class ItemWeightRecommender implements Recommender {
     scoreKnownUsers(requireFitted(this.weights, this.className), this.trainMatrix, users, out);
   }
 
+  sparseItemWeights(): CsrMatrix | undefined {
+    return this.weights?.kind === 'sparse' ? this.weights.W : undefined;
+  }
+
   scoreHistory(items: Int32Array, weights?: Float32Array): Float32Array {
     return scoreProfile(requireFitted(this.weights, this.className), this.nItems, items, weights);
   }

@@ -33,6 +33,24 @@ export interface RankingBatch {
 /** Plain-object form of the sums (what a worker posts back). */
 export type RankingSums = Pick<MetricSums, 'ndcg' | 'map' | 'recall' | 'hit' | 'precision' | 'validUsers'>;
 
+export function addRankingSums(into: RankingSums, part: RankingSums): void {
+  into.ndcg += part.ndcg;
+  into.map += part.map;
+  into.recall += part.recall;
+  into.hit += part.hit;
+  into.precision += part.precision;
+  into.validUsers += part.validUsers;
+}
+
+/**
+ * Users per pool range: about 1/16 of the users (so a few hundred users still spread over every
+ * thread), at most 512, a multiple of the kernel's 4-user tile. It depends on the user count only:
+ * the summation order must not depend on the thread count.
+ */
+export function rangeUsers(n: number): number {
+  return Math.min(512, Math.max(8, Math.ceil(n / 16 / 4) * 4));
+}
+
 /** Rank batch rows [start, end) and return their metric sums. */
 export function rankBatchRows(b: RankingBatch, start: number, end: number, ctx?: TaskContext): RankingSums {
   const { scores, nItems, users, gtRows, k, maskIndptr, maskIndices, maskData, gtIndptr, gtIndices, gtData } = b;

@@ -65,6 +65,11 @@ export interface Recommender {
    * so the evaluator can score and rank blocks of users on the worker pool in one pass.
    */
   factorScoring?(): FactorScoring;
+  /**
+   * Item-item models with a sparse weight matrix: W, so an evaluation can score users on the worker
+   * pool (`score(u) = trainMatrix[u] · W`); undefined before fitting or for a dense W.
+   */
+  sparseItemWeights?(): CsrMatrix | undefined;
 }
 
 /** Row-major factor matrices with row stride `kp` (a multiple of 4, padding zero). */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Evaluator, validateCutoff } from '../../src/algorithms/evaluator.js';
 import { topKIndices } from '../../src/algorithms/metrics.js';
+import { RP3betaRecommender } from '../../src/algorithms/rp3beta.js';
 import type { Recommender, SavedModel } from '../../src/algorithms/types.js';
 import { TrainingError } from '../../src/errors/index.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
@@ -212,6 +213,35 @@ describe('Evaluator on worker threads', () => {
     for (const key of ['ndcg', 'map', 'recall', 'hit', 'precision'] as const)
       expect(two[key]).toBeCloseTo(one[key], 12);
     expect(one.hit).toBeGreaterThan(0);
+  });
+
+  it('scores a sparse item-item model on the workers with the metrics of its scoreUsers path', async () => {
+    const U = 1200;
+    const I = 2000;
+    const train = randomCounts(U, I, 0.02, 41);
+    const gt = randomCounts(U, I, 0.005, 42);
+    const model = new RP3betaRecommender(train, { top_k: 40, beta: 0.3 });
+    await model.fit({ threads: 2 });
+    expect(model.sparseItemWeights()?.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // The same model without the accessor goes through scoreUsers on the calling thread.
+    const plain: Recommender = {
+      className: model.className,
+      nUsers: model.nUsers,
+      nItems: model.nItems,
+      trainMatrix: train,
+      fit: async () => {},
+      scoreUsers: (users, out) => model.scoreUsers(users, out),
+      scoreHistory: (items) => model.scoreHistory(items),
+      learntConfig: () => ({}),
+      save: () => model.save(),
+    };
+    const viaWorkers = await new Evaluator(gt, { cutoff: 10, threads: 2 }).evaluate(model);
+    const viaScoreUsers = await new Evaluator(gt, { cutoff: 10, threads: 2 }).evaluate(plain);
+    expect(viaWorkers.nUsersEvaluated).toBeGreaterThan(1000);
+    expect(viaWorkers.nUsersEvaluated).toBe(viaScoreUsers.nUsersEvaluated);
+    expect(viaWorkers.hit).toBeGreaterThan(0);
+    for (const key of ['ndcg', 'map', 'recall', 'hit', 'precision'] as const)
+      expect(viaWorkers[key]).toBeCloseTo(viaScoreUsers[key], 12);
   });
 });
 

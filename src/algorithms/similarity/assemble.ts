@@ -6,6 +6,18 @@
 import type { CsrMatrix } from '../../linalg/csr.js';
 import type { ProductChunk } from './sparse-product.js';
 
+/**
+ * W's arrays live on SharedArrayBuffers: pool workers read them in place (evaluation scores users
+ * on every thread) instead of from a copy the size of W.
+ */
+function sabInt32(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}
+
+function sabFloat32(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * n));
+}
+
 /** Where each output row's run lies: its chunk (−1 when absent), offset in that chunk and length. */
 function locateRows(nRows: number, chunks: readonly ProductChunk[]) {
   const rowLen = new Int32Array(nRows);
@@ -31,8 +43,8 @@ export function assembleCsr(nRows: number, nCols: number, chunks: readonly Produ
   const indptr = new Int32Array(nRows + 1);
   for (let r = 0; r < nRows; r++) indptr[r + 1] = indptr[r] + rowLen[r];
   const total = indptr[nRows];
-  const indices = new Int32Array(total);
-  const data = new Float32Array(total);
+  const indices = sabInt32(total);
+  const data = sabFloat32(total);
   for (let r = 0; r < nRows; r++) {
     const c = where[r];
     if (c < 0) continue;
@@ -54,8 +66,8 @@ export function assembleTransposedCsr(nRows: number, nCols: number, chunks: read
   for (const ch of chunks) for (let p = 0; p < ch.cols.length; p++) indptr[ch.cols[p] + 1]++;
   for (let c = 0; c < nCols; c++) indptr[c + 1] += indptr[c];
   const next = indptr.slice(0, nCols);
-  const indices = new Int32Array(indptr[nCols]);
-  const data = new Float32Array(indptr[nCols]);
+  const indices = sabInt32(indptr[nCols]);
+  const data = sabFloat32(indptr[nCols]);
   for (let r = 0; r < nRows; r++) {
     const c = where[r];
     if (c < 0) continue;
