@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { prepareModel } from '../serve/prepare.js';
+import { BENCH_SIGNING_KEYS, prepareModel } from '../serve/prepare.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const SERVER = fileURLToPath(new URL('../serve/server.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../serve/server.mjs', import.meta.url));
 const port = Number(args.port);
 const base = `http://127.0.0.1:${port}/v1/recipes/ml-small`;
 process.env.PGUSER ??= 'postgres';
@@ -50,7 +50,7 @@ if (args.store === 'postgresql') {
 await appendFile(join(args.dir, 'ml-small.yaml'), `events: ${storeLine}\n`);
 
 const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-  env: { ...process.env, RECIPES_DIR: args.dir, PORT: String(port), RECOTEM_LOG_FORMAT: 'json' },
+  env: { ...process.env, BENCH_SIGNING_KEYS, RECIPES_DIR: args.dir, PORT: String(port), RECOTEM_LOG_FORMAT: 'json' },
   stdio: ['ignore', 'pipe', 'ignore'],
 });
 await new Promise<void>((resolve) => createInterface({ input: child.stdout! }).once('line', () => resolve()));

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { type PreparedModel, prepareModel, resignedArtifact } from './prepare.js';
+import { BENCH_SIGNING_KEYS, type PreparedModel, prepareModel, resignedArtifact } from './prepare.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** The server process and, in cluster mode, its forked workers. */
@@ -95,9 +95,12 @@ interface Server {
 
 async function startServer(recipesDir: string, mode: string, port: number): Promise<Server> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+  // A compiled build runs under plain node, as `recotem serve` does; the sources need the TS loader.
+  const nodeArgs = args['serve-module'] ? [SERVER] : ['--import', 'tsx', SERVER];
+  const child = spawn(process.execPath, nodeArgs, {
     env: {
       ...process.env,
+      BENCH_SIGNING_KEYS,
       ...(args['serve-module'] ? { SERVE_MODULE: args['serve-module'] } : {}),
       RECIPES_DIR: recipesDir,
       PORT: String(port),

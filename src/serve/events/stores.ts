@@ -4,13 +4,20 @@
  * background retention sweep that deletes expired events in small batches, yielding between
  * batches so requests are never blocked behind a long delete. Closing finishes pending writes.
  */
-import { describeEventStore, type EventStore, openEventStore } from '../../data/events/index.js';
+import type { EventStore } from '../../data/events/index.js';
 import { errorClassName, errorMessage } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import type { ServeMetrics } from '../metrics/metrics.js';
 import type { EventsOptions } from '../registry/entry.js';
 
 const log = getLogger('recotem.serve.events');
+
+/** The store code is imported when a recipe first uses events: most servers have none, and start faster. */
+let openers: Promise<typeof import('../../data/events/open.js')> | null = null;
+async function open(location: EventsOptions['location']): Promise<EventStore> {
+  openers ??= import('../../data/events/open.js');
+  return (await openers).openEventStore(location);
+}
 const DAY_MS = 86_400_000;
 /** How long a store that failed to open is reported unavailable without a new attempt. */
 const OPEN_RETRY_MS = 2000;
@@ -53,11 +60,13 @@ export class EventStores {
       return Promise.reject(failed.error);
     }
     if (store === undefined) {
-      store = openEventStore(options.location);
+      store = open(options.location);
       this.stores.set(key, store);
       store.then(
-        () =>
-          log.info('event_store_opened', { kind: options.location.kind, store: describeEventStore(options.location) }),
+        async () => {
+          const { describeEventStore } = await openers!;
+          log.info('event_store_opened', { kind: options.location.kind, store: describeEventStore(options.location) });
+        },
         (err) => {
           // Retried after a pause: the database may come back, the disk may become writable.
           this.stores.delete(key);

@@ -4,7 +4,7 @@
  * that fails on this path costs the personalisation, not the answer: the request is scored
  * without events, and the failure is logged and counted.
  */
-import { EventStoreUnavailableError, type RecentEvent } from '../../data/events/index.js';
+import { EventStoreUnavailableError, type RecentEvent } from '../../data/events/types.js';
 import { errorClassName } from '../../errors/index.js';
 import { getLogger } from '../../log/index.js';
 import type { ServerContext } from './context.js';

@@ -4,7 +4,7 @@
  * A store that cannot take the write answers 503 with Retry-After; nothing is dropped silently.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EventStoreUnavailableError, type NewEvent } from '../../../data/events/index.js';
+import { EventStoreUnavailableError, type NewEvent } from '../../../data/events/types.js';
 import { parseIsoToMs } from '../../../data/time.js';
 import { errorClassName } from '../../../errors/index.js';
 import { getLogger } from '../../../log/index.js';
