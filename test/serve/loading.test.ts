@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../src/log/index.js';
+import { transferableView } from '../../src/serve/loading/decode-client.js';
 import { buildArtifact, OTHER_KEY_RING, writeArtifactFile } from '../helpers/artifacts.js';
 import { writeRecipe } from './helpers/recipes.js';
 import { details, recommend, serverOver, tempDir } from './helpers/server.js';
@@ -130,6 +131,21 @@ describe('startup', () => {
     });
     expect(related.statusCode).toBe(200);
     expect(related.json().items.map((i: { item_id: string }) => i.item_id)).toEqual(['i2', 'i3']);
+  });
+
+  it('hands the read buffer to the loader thread without a copy, even when the view is shorter', () => {
+    // The artifact reader's buffer is one byte longer than the file (it reads until EOF).
+    const backing = Buffer.allocUnsafe(64 * 1024 + 1);
+    backing.fill(3);
+    const read = backing.subarray(0, 64 * 1024);
+    const view = transferableView(read);
+    expect(view.buffer).toBe(read.buffer);
+    expect([view.byteOffset, view.byteLength]).toEqual([0, 64 * 1024]);
+    // Small buffers may share Buffer's pool with unrelated data: those are copied.
+    const pooled = Buffer.from('tiny');
+    const copy = transferableView(pooled);
+    expect(copy.buffer).not.toBe(pooled.buffer);
+    expect(Buffer.from(copy).toString()).toBe('tiny');
   });
 
   it('a worker-thread decode reports failures with their reason like the inline one', async () => {

@@ -16,12 +16,21 @@ export const INLINE_DECODE_MAX_BYTES = 4 * 1024 * 1024;
 /** `auto` (default): by size; `thread`/`inline` force one side (tests). */
 export type DecodeMode = 'auto' | 'thread' | 'inline';
 
+/**
+ * The bytes as a view whose buffer may be transferred to the loader thread: the same memory when
+ * their buffer is not Buffer's shared pool (the reader's buffer is usually a little larger than the
+ * file, so the view does not span all of it), else a copy. A copy would leave the original, as large
+ * as the artifact, to the garbage collector, which may not run for a long time on an idle server:
+ * it was most of the idle memory beyond the model's own bytes.
+ */
+export function transferableView(bytes: Buffer): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength > Buffer.poolSize
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : new Uint8Array(bytes);
+}
+
 function inWorker(bytes: Buffer, job: DecodeJob): Promise<DecodeOutcome> {
-  // Hand over the bytes without a copy when the buffer owns its memory; pooled small buffers are copied.
-  const owned =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-      ? new Uint8Array(bytes.buffer)
-      : new Uint8Array(bytes);
+  const owned = transferableView(bytes);
   return new Promise<DecodeOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: DecodeOutcome): void => {
