@@ -26,8 +26,8 @@ export {
   resetLoggingForTests,
   withLogContext,
 } from './logger.js';
-export type { PinoLoggerOptions } from './pino.js';
-export { createPinoLogger } from './pino.js';
+// The pino bridge (./pino.ts) is imported from its own module: re-exported here, it loaded pino and
+// its dependencies (about 20 modules) at the start of every command, which none of them uses.
 export { renderException } from './record.js';
 export {
   isSensitiveFieldName,

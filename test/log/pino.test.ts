@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureLogging, createPinoLogger, resetLoggingForTests, withLogContext } from '../../src/log/index.js';
+import { configureLogging, resetLoggingForTests, withLogContext } from '../../src/log/index.js';
+import { createPinoLogger } from '../../src/log/pino.js';
 
 function memoryStream() {
   const chunks: string[] = [];
