@@ -12,7 +12,7 @@
  *   });
  *
  * // 2. On the main thread:
- * const pool = getPool(threads);                       // threads = 1 → runs inline, no workers
+ * const pool = getPool(threads);          // the calling thread plus threads − 1 workers (1: inline)
  * const ranges = rangesByCost(X.indptr, pool.size * 4); // work-balanced chunks (e.g. by nnz)
  * const results = await pool.run(scaleRows, { x, f: 2 }, ranges); // one result per range, in order
  * ```
@@ -173,6 +173,8 @@ interface Run {
   results: unknown[];
   /** workers that joined and have not reported yet */
   active: number;
+  /** the calling thread is still claiming ranges of this run */
+  callerBusy: boolean;
   error: unknown;
   settle: () => void;
 }
@@ -223,15 +225,20 @@ function claimable(run: Run): boolean {
 }
 
 /**
- * Runs wait in one queue and idle workers join the oldest run that still has unclaimed ranges, so
- * concurrent `run` calls (several models training in one process) share the workers safely.
+ * A pool of `size` threads: the calling thread plus `size − 1` workers. The caller claims ranges of
+ * its own run like any worker instead of sleeping until the results arrive: on a machine with as
+ * many cores as threads no core idles, and a run whose ranges the caller finishes first needs no
+ * wake-up round trip at all. Runs wait in one queue and idle workers join the oldest run that still
+ * has unclaimed ranges, so concurrent `run` calls (several models training in one process) share
+ * the workers safely. Only batch work (training, evaluation, export) uses the pool: the calling
+ * thread's event loop waits while it computes.
  */
 class ThreadPool implements WorkerPool {
   private slots: (Slot | null)[];
   private queue: Run[] = [];
 
   constructor(readonly size: number) {
-    this.slots = new Array(size).fill(null);
+    this.slots = new Array(size - 1).fill(null);
   }
 
   private spawn(index: number): Slot {
@@ -290,17 +297,37 @@ class ThreadPool implements WorkerPool {
   /** A worker is done with `run`; settle it once nobody works on it and nothing is left to claim. */
   private leave(run: Run): void {
     run.active--;
-    if (run.active === 0 && !claimable(run)) run.settle();
+    if (run.active === 0 && !run.callerBusy && !claimable(run)) run.settle();
+  }
+
+  /** The calling thread's share of `run`: claim and run ranges until none is left. */
+  private async work(run: Run): Promise<void> {
+    const { ranges, control } = run;
+    for (;;) {
+      if (Atomics.load(control, 1) !== 0) break;
+      const i = Atomics.add(control, 0, 1);
+      if (i >= ranges.length) break;
+      try {
+        run.results[i] = await run.task.fn(run.args, ranges[i][0], ranges[i][1], mainContext(i));
+      } catch (err) {
+        Atomics.store(control, 1, 1);
+        run.error ??= err;
+        break;
+      }
+    }
+    run.callerBusy = false;
+    if (run.active === 0) run.settle();
   }
 
   private dispatch(): void {
     this.queue = this.queue.filter((r) => claimable(r));
-    for (let i = 0; i < this.size && this.queue.length > 0; i++) {
+    for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
       const slot = this.slots[i] ?? this.spawn(i);
       if (slot.run) continue;
       const run = this.queue[0];
-      // one more worker on the oldest run is useful only while it has more ranges than workers
-      if (run.active + 1 >= run.ranges.length - Atomics.load(run.control, 0)) this.queue.shift();
+      // one more worker on the oldest run is useful only while it has more ranges than threads on it
+      const onIt = run.active + 1 + (run.callerBusy ? 1 : 0);
+      if (onIt >= run.ranges.length - Atomics.load(run.control, 0)) this.queue.shift();
       run.active++;
       slot.run = run;
       slot.worker.ref();
@@ -333,24 +360,28 @@ class ThreadPool implements WorkerPool {
       control: new Int32Array(new SharedArrayBuffer(8)),
       results: new Array(ranges.length),
       active: 0,
+      callerBusy: true,
       error: undefined,
       settle,
     };
-    this.queue.push(run);
-    this.dispatch();
+    if (ranges.length > 1) {
+      this.queue.push(run);
+      this.dispatch();
+    }
+    await this.work(run);
     await done;
     if (run.error !== undefined) throw run.error;
     return run.results as R[];
   }
 
   async warm(): Promise<void> {
-    for (let i = 0; i < this.size; i++) if (!this.slots[i]) this.spawn(i);
+    for (let i = 0; i < this.slots.length; i++) if (!this.slots[i]) this.spawn(i);
     await Promise.all(this.slots.map((s) => s?.ready));
   }
 
   async close(): Promise<void> {
     const slots = this.slots.filter((s): s is Slot => s !== null);
-    this.slots = new Array(this.size).fill(null);
+    this.slots = new Array(this.size - 1).fill(null);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

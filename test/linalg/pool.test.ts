@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { closePools, getPool, rangesByCost, rowCostPrefix } from '../../src/linalg/pool.js';
 import { releaseShared, sharedF32 } from '../../src/linalg/resident.js';
-import { addToRange, failing, kernelDot } from './fixtures/pool-tasks.js';
+import { addToRange, failing, holdRange, kernelDot } from './fixtures/pool-tasks.js';
 
 afterAll(async () => {
   await closePools();
@@ -48,7 +48,7 @@ describe('rangesByCost', () => {
 });
 
 describe('worker pool', () => {
-  it('runs tasks in workers on shared memory, results in range order', async () => {
+  it('runs tasks on the pool threads over shared memory, results in range order', async () => {
     const x = sharedF32(1000);
     const pool = getPool(2);
     const ranges = rangesByCost(
@@ -57,11 +57,20 @@ describe('worker pool', () => {
     );
     const results = await pool.run(addToRange, { x, f: 2.5 }, ranges);
     expect(results.map((r) => [r.start, r.end])).toEqual(ranges.map((r) => [...r]));
-    expect(new Set(results.map((r) => r.threadId)).size).toBeGreaterThanOrEqual(1);
-    for (const r of results) expect(r.threadId).toBeGreaterThan(0);
+    for (const r of results) expect(r.threadId === 0 || r.threadId === 1).toBe(true);
     expect(results.every((r) => r.kernels)).toBe(true);
     expect(x.every((v) => v === 2.5)).toBe(true);
     releaseShared(x);
+  });
+
+  it('the calling thread and the worker both claim ranges of one run', async () => {
+    const pool = getPool(2);
+    await pool.warm();
+    const ranges = Array.from({ length: 8 }, (_, i) => [i, i + 1] as const);
+    const results = await pool.run(holdRange, { ms: 25 }, ranges);
+    expect(results.map((r) => r.start)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const threads = new Set(results.map((r) => r.threadId));
+    expect(threads).toEqual(new Set([0, 1]));
   });
 
   it('workers address the kernel heap with the same pointers as the main thread', async () => {
