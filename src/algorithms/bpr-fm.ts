@@ -196,8 +196,15 @@ export class BPRFMRecommender implements IterativeRecommender {
     bprEpoch(t.state, t.rng, t.rngState);
   }
 
-  snapshot(): BprSnapshot {
+  snapshot(reuse?: unknown): BprSnapshot {
     const { P, Q, B } = this.params();
+    const old = reuse as BprSnapshot | undefined;
+    if (old?.P instanceof Float32Array && old.P.length === P.length && old.Q.length === Q.length) {
+      old.P.set(P);
+      old.Q.set(Q);
+      old.B.set(B);
+      return old;
+    }
     return { P: P.slice(), Q: Q.slice(), B: B.slice() };
   }
 
@@ -218,15 +225,21 @@ export class BPRFMRecommender implements IterativeRecommender {
     this.learntEpochs = n;
   }
 
-  async dispose(): Promise<void> {
+  async dispose(discard = false): Promise<void> {
     const t = this.training;
     if (!t) return;
-    const P = Float32Array.from(t.state.P);
-    const Q = Float32Array.from(t.state.Q);
-    const B = Float32Array.from(t.state.B);
+    const kept = discard
+      ? null
+      : { P: Float32Array.from(t.state.P), Q: Float32Array.from(t.state.Q), B: Float32Array.from(t.state.B) };
     for (const a of t.owned) releaseShared(a as Float32Array);
     this.training = null;
-    this.setParameters(P, Q, B);
+    if (kept) this.setParameters(kept.P, kept.Q, kept.B);
+    else {
+      if (this.Q) unpin(this.Q);
+      this.P = null;
+      this.Q = null;
+      this.B = null;
+    }
   }
 
   private params(): { P: Float32Array; Q: Float32Array; B: Float32Array } {

@@ -268,9 +268,9 @@ export class IalsTraining {
     for (let c = 0; c < k; c++) this.dense[c] = cfg.alpha0 * Math.max(values[c], 0);
   }
 
-  /** Plain (non-shared) copies of the factors, then release every shared buffer. */
-  release(): { U: Float32Array; V: Float32Array } {
-    const out = { U: Float32Array.from(this.U), V: Float32Array.from(this.V) };
+  /** Plain (non-shared) copies of the factors (none when `discard`), then release every shared buffer. */
+  release(discard = false): { U: Float32Array; V: Float32Array } | null {
+    const out = discard ? null : { U: Float32Array.from(this.U), V: Float32Array.from(this.V) };
     for (const a of this.owned) releaseShared(a);
     this.owned.length = 0;
     this.users.heavy.release();

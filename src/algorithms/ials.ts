@@ -133,8 +133,14 @@ export class IALSRecommender implements IterativeRecommender {
     this.gramV = null;
   }
 
-  snapshot(): IalsSnapshot {
+  snapshot(reuse?: unknown): IalsSnapshot {
     const { U, V } = this.factors();
+    const old = reuse as IalsSnapshot | undefined;
+    if (old?.U instanceof Float32Array && old.U.length === U.length && old.V.length === V.length) {
+      old.U.set(U);
+      old.V.set(V);
+      return old;
+    }
     return { U: U.slice(), V: V.slice() };
   }
 
@@ -154,11 +160,16 @@ export class IALSRecommender implements IterativeRecommender {
     this.learntEpochs = n;
   }
 
-  async dispose(): Promise<void> {
+  async dispose(discard = false): Promise<void> {
     if (!this.training) return;
-    const plain = this.training.release();
+    const plain = this.training.release(discard);
     this.training = null;
-    this.setFactors(plain.U, plain.V);
+    if (plain) this.setFactors(plain.U, plain.V);
+    else {
+      this.U = null;
+      this.V = null;
+      this.gramV = null;
+    }
   }
 
   private factors(): { U: Float32Array; V: Float32Array } {

@@ -91,13 +91,19 @@ export interface IterativeRecommender extends Recommender {
   /** Allocate and initialise the factors (seeded); call once before `runEpoch`. */
   startTraining(opts?: FitOptions): Promise<void>;
   runEpoch(): Promise<void>;
-  /** Copy of the current learned state, restorable with `restoreSnapshot`. */
-  snapshot(): unknown;
+  /**
+   * Copy of the current learned state, restorable with `restoreSnapshot`. An earlier snapshot of
+   * this model passed as `reuse` is overwritten instead of allocating another one.
+   */
+  snapshot(reuse?: unknown): unknown;
   restoreSnapshot(s: unknown): void;
   /** Record the epoch count chosen by early stopping (reported in learntConfig). */
   setTrainEpochs(n: number): void;
-  /** Release worker threads or other resources held during training. */
-  dispose(): Promise<void>;
+  /**
+   * Release worker threads or other resources held during training. The learned state is kept
+   * (copied out of shared memory) unless `discard` is set, for a model that is thrown away next.
+   */
+  dispose(discard?: boolean): Promise<void>;
 }
 
 export function isIterative(r: Recommender): r is IterativeRecommender {

@@ -273,6 +273,23 @@ describe('IALSRecommender', () => {
     expect(() => model.restoreSnapshot({})).toThrow(/snapshot/);
   });
 
+  it('overwrites a reused snapshot in place and drops its factors when disposed for good', async () => {
+    const X = tasteMatrix(40, 20, 8);
+    const model = new IALSRecommender(X, params);
+    await model.startTraining({ threads: 1 });
+    await model.runEpoch();
+    const first = model.snapshot();
+    await model.runEpoch();
+    const after2 = allScores(model);
+    const second = model.snapshot(first);
+    expect(second).toBe(first);
+    await model.runEpoch();
+    model.restoreSnapshot(second);
+    expect(Array.from(allScores(model))).toEqual(Array.from(after2));
+    await model.dispose(true);
+    expect(() => allScores(model)).toThrow(/fit\(\) before scoring/);
+  });
+
   it('saves the artifact arrays and loads an identical scorer', async () => {
     const X = tasteMatrix(30, 25, 9);
     const model = new IALSRecommender(X, { ...params, n_components: 7, train_epochs: 3 });

@@ -26,8 +26,13 @@ function collector(): (() => void) | null {
   return collect;
 }
 
+/** A full collection now (before the search: what loading and splitting the data left behind). */
+export function collectGarbage(): void {
+  collector()?.();
+}
+
 /** Collect garbage when a finished trial left much external memory behind. */
 export function collectAfterTrial(): void {
   if (process.memoryUsage().arrayBuffers < COLLECT_ABOVE_BYTES) return;
-  collector()?.();
+  collectGarbage();
 }

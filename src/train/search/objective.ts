@@ -156,7 +156,7 @@ export async function learnWithOptimizer(
       best === Number.NEGATIVE_INFINITY || s > best + Math.abs(best) * (es.minRelativeImprovement ?? 0);
     if (s > best) {
       best = s;
-      snapshot = model.snapshot();
+      snapshot = model.snapshot(snapshot);
       bestEpochs = epoch + 1;
     }
     if (significant) {
@@ -198,6 +198,7 @@ export async function trainAndScore(
     timing.validationSeconds += seconds(t1);
     return { score, learntConfig: model.learntConfig(), timing };
   } finally {
-    if (isIterative(model)) await model.dispose();
+    // the trial's model is thrown away: no copy of its factors out of shared memory
+    if (isIterative(model)) await model.dispose(true);
   }
 }

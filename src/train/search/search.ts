@@ -9,6 +9,7 @@ import { defaultThreads } from '../../linalg/pool.js';
 import { getLogger } from '../../log/index.js';
 import { activeClasses, type Budgets } from './budgets.js';
 import { ClassSchedule } from './class-schedule.js';
+import { collectGarbage } from './collect.js';
 import { fitSearchSpace } from './data-space.js';
 import { InProcessExecutor, type TrialExecutor, WorkerExecutor } from './executor.js';
 import { FixedHistory } from './fixed-history.js';
@@ -162,6 +163,8 @@ export async function runSearch(opts: RunSearchOptions): Promise<SearchResult> {
       opts.evaluation.sampleGroundTruth ??
       (sampleUsers > 0 ? sampleGroundTruth(opts.evaluation.groundTruth, sampleUsers, opts.seed) : null),
   };
+  // What loading and splitting the data left behind goes now, not under the first trial's peak.
+  collectGarbage();
   const executor: TrialExecutor =
     parallelism === 1 && perTrialTimeoutMs === undefined
       ? new InProcessExecutor(env, opts.trainMatrix, evaluation, es, fitThreads)
