@@ -8,8 +8,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Live ArrayBuffer bytes above which a finished trial triggers a collection. */
-const COLLECT_ABOVE_BYTES = 32 * 1024 * 1024;
+/**
+ * Growth of live ArrayBuffer bytes since the last collection above which a finished trial triggers
+ * one (growth, not the total: the kernel heap alone can hold hundreds of megabytes for good).
+ */
+const COLLECT_GROWTH_BYTES = 32 * 1024 * 1024;
+
+let afterLastCollection = 0;
 
 let collect: (() => void) | null | undefined;
 
@@ -29,10 +34,11 @@ function collector(): (() => void) | null {
 /** A full collection now (before the search: what loading and splitting the data left behind). */
 export function collectGarbage(): void {
   collector()?.();
+  afterLastCollection = process.memoryUsage().arrayBuffers;
 }
 
 /** Collect garbage when a finished trial left much external memory behind. */
 export function collectAfterTrial(): void {
-  if (process.memoryUsage().arrayBuffers < COLLECT_ABOVE_BYTES) return;
+  if (process.memoryUsage().arrayBuffers - afterLastCollection < COLLECT_GROWTH_BYTES) return;
   collectGarbage();
 }
