@@ -15,7 +15,7 @@ import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } 
 import { factorRankingAvailable, factorRankingSums } from './factor-ranking.js';
 import { itemRankingSums } from './item-ranking.js';
 import { MetricSums } from './metrics.js';
-import { addRankingSums, type RankingBatch, rankBatchTask } from './ranking-task.js';
+import { type MatrixViews, type RankingBatch, rankBatchTask } from './ranking-task.js';
 import type { Recommender } from './types.js';
 
 export const METRIC_NAMES = ['ndcg', 'map', 'recall', 'hit'] as const;
@@ -166,7 +166,13 @@ export class Evaluator {
       const arrays = shareMatrices(mask, gt);
       try {
         const users = Int32Array.from(rows, (e) => this.offset + e);
-        await itemRankingSums(itemWeights, model.trainMatrix ?? mask, k, users, rows, arrays.views, pool, sums);
+        const { maskIndptr, maskIndices, maskData } = arrays.views;
+        // the scores are built from the model's training rows: usually the mask, already shared
+        const seen =
+          model.trainMatrix === undefined || model.trainMatrix === mask
+            ? { rows: mask.rows, cols: mask.cols, indptr: maskIndptr, indices: maskIndices, data: maskData }
+            : model.trainMatrix;
+        await itemRankingSums(itemWeights, seen, k, users, rows, arrays.views, pool, sums);
       } finally {
         arrays.release();
       }
@@ -201,7 +207,7 @@ export class Evaluator {
           ...(useKernel ? { heapRanked, heapValues } : {}),
         };
         pending = pool.run(rankBatchTask, job, splitRows(n, pool.size * 2)).then((parts) => {
-          for (const part of parts) addRankingSums(sums, part);
+          for (const part of parts) sums.merge(part);
         });
       }
       if (pending !== null) await pending;
@@ -235,8 +241,6 @@ function splitRows(n: number, parts: number): [number, number][] {
 const BATCH_SCORES = 4_194_304;
 /** Below this many scores in total the ranking stays on the calling thread. */
 const PARALLEL_MIN_SCORES = 2_000_000;
-
-type MatrixViews = Pick<RankingBatch, 'maskIndptr' | 'maskIndices' | 'maskData' | 'gtIndptr' | 'gtIndices' | 'gtData'>;
 
 function plainMatrices(mask: CsrMatrix, gt: CsrMatrix): { views: MatrixViews; release: () => void } {
   return {

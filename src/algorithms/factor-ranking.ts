@@ -13,7 +13,14 @@ import { packedPanelsLength, recsysKernels } from '../linalg/recsys-kernels.js';
 import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
 import { wasmRuntime } from '../linalg/wasm/runtime.js';
 import { MetricSums } from './metrics.js';
-import { addRankingSums, type RankingBatch, type RankingSums, rangeUsers, rankBatchRows } from './ranking-task.js';
+import {
+  type MatrixViews,
+  type RankingBatch,
+  type RankingSums,
+  rangeUsers,
+  rankBatchRows,
+  userRanges,
+} from './ranking-task.js';
 import type { FactorScoring } from './types.js';
 
 /**
@@ -68,7 +75,7 @@ export const factorRankTask = defineTask(
         n,
         ctx,
       );
-      addRankingSums(sums, part);
+      sums.merge(part);
     }
     return {
       ndcg: sums.ndcg,
@@ -96,7 +103,7 @@ export async function factorRankingSums(
   k: number,
   users: Int32Array,
   gtRows: Int32Array,
-  matrices: Pick<RankingBatch, 'maskIndptr' | 'maskIndices' | 'maskData' | 'gtIndptr' | 'gtIndices' | 'gtData'>,
+  matrices: MatrixViews,
   pool: WorkerPool,
   sums: MetricSums,
 ): Promise<void> {
@@ -151,10 +158,7 @@ export async function factorRankingSums(
       heapRanked: alloc(sharedI32(slots * k)),
       heapValues: alloc(sharedF64(slots * k)),
     };
-    const ranges: [number, number][] = [];
-    for (let s = 0; s < users.length; s += rangeSize) ranges.push([s, Math.min(users.length, s + rangeSize)]);
-    const parts = await pool.run(factorRankTask, args, ranges);
-    for (const part of parts) addRankingSums(sums, part);
+    for (const part of await pool.run(factorRankTask, args, userRanges(users.length))) sums.merge(part);
   } finally {
     for (const a of owned) releaseShared(a);
   }

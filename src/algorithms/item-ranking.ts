@@ -12,7 +12,14 @@ import { defineTask, type TaskContext, type WorkerPool } from '../linalg/pool.js
 import { releaseShared, sharedF32, sharedF64, sharedI32, toShared } from '../linalg/resident.js';
 import { scoreKnownUsers } from './item-scoring.js';
 import { MetricSums } from './metrics.js';
-import { addRankingSums, type RankingBatch, type RankingSums, rangeUsers, rankBatchRows } from './ranking-task.js';
+import {
+  type MatrixViews,
+  type RankingBatch,
+  type RankingSums,
+  rangeUsers,
+  rankBatchRows,
+  userRanges,
+} from './ranking-task.js';
 
 /** Score bytes per worker block (a block is scored, then ranked, while it is still in cache). */
 const BLOCK_SCORE_BYTES = 2 << 20;
@@ -42,7 +49,7 @@ export const itemRankTask = defineTask(
       const n = Math.min(block, end - b);
       const users = a.users.subarray(b, b + n);
       scoreKnownUsers(weights, a.seen, users, scores);
-      addRankingSums(sums, rankBatchRows({ ...a, scores, users, gtRows: a.gtRows.subarray(b, b + n) }, 0, n, ctx));
+      sums.merge(rankBatchRows({ ...a, scores, users, gtRows: a.gtRows.subarray(b, b + n) }, 0, n, ctx));
     }
     return sums;
   },
@@ -51,7 +58,7 @@ export const itemRankTask = defineTask(
 /**
  * Metric sums of the evaluated users (`users`: model rows, `gtRows`: ground-truth rows) of an
  * item-item model with sparse weights `W`, on `pool`. `mask` and `gt` must already be readable by
- * the pool's threads; `W` and `seen` are shared here when they are not yet.
+ * the pool's threads; `W` and `seen` are copied into shared memory only when they are not there yet.
  */
 export async function itemRankingSums(
   W: CsrMatrix,
@@ -59,7 +66,7 @@ export async function itemRankingSums(
   k: number,
   users: Int32Array,
   gtRows: Int32Array,
-  matrices: Pick<RankingBatch, 'maskIndptr' | 'maskIndices' | 'maskData' | 'gtIndptr' | 'gtIndices' | 'gtData'>,
+  matrices: MatrixViews,
   pool: WorkerPool,
   sums: MetricSums,
 ): Promise<void> {
@@ -99,9 +106,7 @@ export async function itemRankingSums(
       heapRanked: alloc(sharedI32(slots * k)),
       heapValues: alloc(sharedF64(slots * k)),
     };
-    const ranges: [number, number][] = [];
-    for (let s = 0; s < users.length; s += rangeSize) ranges.push([s, Math.min(users.length, s + rangeSize)]);
-    for (const part of await pool.run(itemRankTask, args, ranges)) addRankingSums(sums, part);
+    for (const part of await pool.run(itemRankTask, args, userRanges(users.length))) sums.merge(part);
   } finally {
     for (const a of owned) releaseShared(a);
   }

@@ -65,14 +65,17 @@ export class MetricSums {
   validUsers = 0;
   totalUsers = 0;
 
-  merge(o: MetricSums): void {
+  /** Add another part's sums (a worker's plain-object sums carry no `totalUsers`). */
+  merge(
+    o: Pick<MetricSums, 'ndcg' | 'map' | 'recall' | 'hit' | 'precision' | 'validUsers'> & { totalUsers?: number },
+  ): void {
     this.ndcg += o.ndcg;
     this.map += o.map;
     this.recall += o.recall;
     this.hit += o.hit;
     this.precision += o.precision;
     this.validUsers += o.validUsers;
-    this.totalUsers += o.totalUsers;
+    this.totalUsers += o.totalUsers ?? 0;
   }
 }
 

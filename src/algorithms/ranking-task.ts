@@ -33,14 +33,11 @@ export interface RankingBatch {
 /** Plain-object form of the sums (what a worker posts back). */
 export type RankingSums = Pick<MetricSums, 'ndcg' | 'map' | 'recall' | 'hit' | 'precision' | 'validUsers'>;
 
-export function addRankingSums(into: RankingSums, part: RankingSums): void {
-  into.ndcg += part.ndcg;
-  into.map += part.map;
-  into.recall += part.recall;
-  into.hit += part.hit;
-  into.precision += part.precision;
-  into.validUsers += part.validUsers;
-}
+/** The mask and ground-truth arrays a ranking reads (shared with the pool's threads when it runs there). */
+export type MatrixViews = Pick<
+  RankingBatch,
+  'maskIndptr' | 'maskIndices' | 'maskData' | 'gtIndptr' | 'gtIndices' | 'gtData'
+>;
 
 /**
  * Users per pool range: about 1/16 of the users (so a few hundred users still spread over every
@@ -49,6 +46,14 @@ export function addRankingSums(into: RankingSums, part: RankingSums): void {
  */
 export function rangeUsers(n: number): number {
   return Math.min(512, Math.max(8, Math.ceil(n / 16 / 4) * 4));
+}
+
+/** [0, n) in consecutive pool ranges of `rangeUsers(n)` users. */
+export function userRanges(n: number): [number, number][] {
+  const size = rangeUsers(n);
+  const ranges: [number, number][] = [];
+  for (let s = 0; s < n; s += size) ranges.push([s, Math.min(n, s + size)]);
+  return ranges;
 }
 
 /** Rank batch rows [start, end) and return their metric sums. */

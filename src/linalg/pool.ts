@@ -294,10 +294,13 @@ class ThreadPool implements WorkerPool {
     return slot;
   }
 
-  /** A worker is done with `run`; settle it once nobody works on it and nothing is left to claim. */
+  /**
+   * A worker is done with `run`; settle it once nobody works on it (the caller stops claiming only
+   * when nothing is left to claim or a range failed).
+   */
   private leave(run: Run): void {
     run.active--;
-    if (run.active === 0 && !run.callerBusy && !claimable(run)) run.settle();
+    if (run.active === 0 && !run.callerBusy) run.settle();
   }
 
   /** The calling thread's share of `run`: claim and run ranges until none is left. */
