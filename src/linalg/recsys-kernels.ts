@@ -1,7 +1,8 @@
 /**
  * The kernels of ./wasm/assembly/recsys.ts and their TypeScript twins: `nt_f64` (C = beta·C +
  * alpha·A·Bᵀ over float64 rows, lower triangle optional) and `topk_f32` (the k best of a score
- * row), `pack_panels_f32` / `gemm_packed_f32` (scores against item factors packed in panels of 8 items).
+ * row), `pack_panels_f32` / `gemm_packed_f32` (scores against item factors packed in panels of 8 items),
+ * `topk_dot_pruned_f32` (one user's top k over items in descending norm order, stopping early).
  * The WebAssembly module has no data segment, so it is instantiated over the same shared heap
  * as the main kernel module, on the main thread and in each pool worker (`ctx.memory`); arguments
  * are heap addresses (a heap view's `byteOffset`).
@@ -28,6 +29,22 @@ export interface RecsysKernels {
   topk_f32(scores: number, n: number, k: number, idx: number, vals: number): void;
   pack_panels_f32(B: number, ldb: number, n: number, kp: number, P: number): void;
   gemm_packed_f32(m: number, n: number, kp: number, A: number, lda: number, P: number, C: number, ldc: number): void;
+  topk_dot_pruned_f32(
+    u: number,
+    unorm: number,
+    kp: number,
+    F: number,
+    bound: number,
+    order: number,
+    mask: number,
+    n: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    k: number,
+    idx: number,
+    vals: number,
+  ): number;
 }
 
 const RECSYS_WASM_URL = new URL('../../build/wasm/recsys.wasm', import.meta.url);
@@ -144,4 +161,75 @@ export function gemmPacked(
       C[cOff + i * ldc + j] = s;
     }
   }
+}
+
+/**
+ * Score of user row u against item row v (kp floats each, kp a multiple of 4) with float32
+ * rounding in the order of gemm_nt_f32's paired path: four lane sums over t ≡ lane (mod 4), added
+ * as (0 + 2) + (1 + 3).
+ */
+function laneDot(u: Float32Array, uOff: number, v: Float32Array, vOff: number, kp: number): number {
+  const f = Math.fround;
+  const x = [0, 0, 0, 0];
+  for (let t = 0; t < kp; t++) x[t & 3] = f(x[t & 3] + f(u[uOff + t] * v[vOff + t]));
+  return f(f(x[0] + x[2]) + f(x[1] + x[3]));
+}
+
+/** The same score in gemm_nt_f32's two-accumulator form (used for the last n mod 4 items). */
+function tailDot(u: Float32Array, uOff: number, v: Float32Array, vOff: number, kp: number): number {
+  const f = Math.fround;
+  const s0 = [0, 0, 0, 0];
+  const s1 = [0, 0, 0, 0];
+  for (let t = 0; t < kp; t++) {
+    const acc = (t & 4) === 0 ? s0 : s1;
+    acc[t & 3] = f(acc[t & 3] + f(u[uOff + t] * v[vOff + t]));
+  }
+  const x = s0.map((a, l) => f(a + s1[l]));
+  return f(f(x[0] + x[2]) + f(x[1] + x[3]));
+}
+
+/** Scan positions of the catalogue's last n mod 4 items, padded with −1 (`topk_dot_pruned_f32`'s t0, t1, t2). */
+export function tailPositions(position: ArrayLike<number>, n: number): [number, number, number] {
+  const out: [number, number, number] = [-1, -1, -1];
+  for (let i = n - (n % 4), j = 0; i < n; i++, j++) out[j] = position[i];
+  return out;
+}
+
+/**
+ * TypeScript twin of `topk_dot_pruned_f32` over plain arrays (u and F with element offsets 0):
+ * the same scores, order, stopping points (checked every 8 rows, then every row) and return value.
+ */
+export function topkDotPruned(
+  u: Float32Array,
+  unorm: number,
+  kp: number,
+  F: Float32Array,
+  bound: Float64Array,
+  order: Int32Array,
+  mask: Uint8Array,
+  n: number,
+  tail: readonly number[],
+  k: number,
+  idx: Int32Array,
+  vals: Float64Array,
+): number {
+  vals.fill(Number.NEGATIVE_INFINITY, 0, k);
+  idx.fill(0x7fffffff, 0, k);
+  const n8 = n & ~7;
+  for (let p = 0; p < n; p++) {
+    if ((p >= n8 || (p & 7) === 0) && unorm * bound[p] < vals[k - 1]) return p;
+    const item = order[p];
+    const v = tail.includes(p) ? tailDot(u, 0, F, p * kp, kp) : laneDot(u, 0, F, p * kp, kp);
+    if (mask[p] !== 0 || !(v > Number.NEGATIVE_INFINITY)) continue;
+    if (!(v > vals[k - 1] || (v === vals[k - 1] && item < idx[k - 1]))) continue;
+    let q = k - 1;
+    while (q > 0 && (vals[q - 1] < v || (vals[q - 1] === v && idx[q - 1] > item))) {
+      vals[q] = vals[q - 1];
+      idx[q] = idx[q - 1];
+      q--;
+    }
+    vals[q] = v;
+    idx[q] = item;
+  }
+  return n;
 }

@@ -7,6 +7,7 @@ import type { Recommender } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import { releaseShared, sharedF32, wasmRuntime } from '../../linalg/index.js';
 import { ModelLayoutError } from './model.js';
+import { NormOrderedItems } from './norm-order.js';
 import { selectTop, type TopK } from './topk.js';
 
 /** Score blocks stay below this many floats (16 MiB) however many users a batch holds. */
@@ -68,6 +69,14 @@ export function rankKnownUsers(
     for (let j = 0; j < users.length; j++) results[j] = { indices: new Int32Array(0), scores: new Float32Array(0) };
     return results;
   }
+  const ordered = NormOrderedItems.of(recommender);
+  if (ordered !== null) {
+    for (let j = 0; j < users.length; j++) {
+      const u = checkUser(recommender, users[j]);
+      results[j] = ordered.rankUser(u, seen.indices.subarray(seen.indptr[u], seen.indptr[u + 1]), limits[j]);
+    }
+    return results;
+  }
   const paired = PAIRED_SCORING.has(recommender.className);
   // Even block sizes, so only the final block can need the repeated row.
   const blockUsers = Math.max(2, Math.min(users.length + 1, Math.floor(MAX_BLOCK_FLOATS / nItems))) & ~1;
@@ -78,11 +87,7 @@ export function rankKnownUsers(
     const rows = paired && count % 2 === 1 ? count + 1 : count;
     const block = scratch.scoreBlock(rows * nItems);
     let blockIds = users.subarray(start, end);
-    for (let j = 0; j < count; j++) {
-      const u = blockIds[j];
-      if (!(u >= 0 && u < recommender.nUsers))
-        throw new ModelLayoutError(`user index ${u} outside [0, ${recommender.nUsers})`);
-    }
+    for (let j = 0; j < count; j++) checkUser(recommender, blockIds[j]);
     if (rows > count) {
       const padded = new Int32Array(rows);
       padded.set(blockIds);
@@ -135,9 +140,14 @@ export interface ProfileJob {
   masked?: Int32Array | null;
 }
 
-function knownUserScores(recommender: Recommender, user: number): Float32Array {
+function checkUser(recommender: Recommender, user: number): number {
   if (!(user >= 0 && user < recommender.nUsers))
     throw new ModelLayoutError(`user index ${user} outside [0, ${recommender.nUsers})`);
+  return user;
+}
+
+function knownUserScores(recommender: Recommender, user: number): Float32Array {
+  checkUser(recommender, user);
   const n = recommender.nItems;
   // Scored as a pair, like rankKnownUsers does, so the scores match a plain request bit for bit.
   const paired = PAIRED_SCORING.has(recommender.className);
@@ -164,6 +174,13 @@ export function mergeWithSeenRow(
 export function rankProfileJob(recommender: Recommender, seen: CsrMatrix, job: ProfileJob): TopK {
   checkLayout(recommender, seen);
   const n = recommender.nItems;
+  const ordered = job.user !== undefined && job.items.length === 0 ? NormOrderedItems.of(recommender) : null;
+  if (ordered !== null && job.user !== undefined) {
+    const u = checkUser(recommender, job.user);
+    const row = seen.indices.subarray(seen.indptr[u], seen.indptr[u + 1]);
+    const excluded = job.masked?.length ? Int32Array.from([...row, ...job.masked]) : row;
+    return ordered.rankUser(u, excluded, job.limit, job.allowed);
+  }
   let scores: Float32Array;
   if (job.user === undefined) {
     scores = recommender.scoreHistory(job.items, job.weights);

@@ -3,7 +3,9 @@
 //    blocked SPD inverse (src/algorithms/similarity/spd-sweep.ts);
 //  - topk_f32: the k best entries of a float32 score row (evaluator ranking);
 //  - pack_panels_f32 / gemm_packed_f32: user × item scores against item factors packed into
-//    panels of 8 items (evaluator scoring, see the comment above pack_panels_f32).
+//    panels of 8 items (evaluator scoring, see the comment above pack_panels_f32);
+//  - topk_dot_pruned_f32: one user's exact top k, scanning items by descending norm and stopping
+//    when no later item can enter (serving, see the comment above it).
 //
 // nt_f64: Rows of A and B are contiguous with strides
 // lda, ldb; k is even (panels are zero-padded). With lowerFrom ≥ 0 only the lower triangle of a
@@ -268,4 +270,167 @@ export function gemm_packed_f32(m: i32, n: i32, kp: i32, A: usize, lda: i32, P: 
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact top-k of one user row against item rows taken in descending order of their norms.
+//
+// By Cauchy–Schwarz no item scores above |u|·|v|. With the items sorted by |v| (largest first),
+// once |u|·bound[p] falls below the current k-th score no later item can enter the top k, and the
+// scan stops. The caller's bound[p] is |v_p| raised by a margin that covers float32 rounding of the
+// dot product, so pruning never drops an item the full scan would return.
+//
+// Each score is computed with the arithmetic of gemm_nt_f32's paired path (one float32x4
+// accumulator per item over t in order, lanes summed as (0+2)+(1+3)), and the last n mod 4 items
+// of the catalogue (which that kernel scores outside its tiles) with its dot4 form, so a score is
+// bit for bit the one a full scoring call would produce.
+
+// @ts-ignore: decorator
+@inline
+function laneSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
+}
+
+/** [Σa, Σb, Σc, Σd] of four vectors, summed as gemm_nt_f32 sums them. */
+// @ts-ignore: decorator
+@inline
+function laneSum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
+}
+
+/** The two-accumulator dot product that gemm_nt_f32 uses for the items past the last tile of 4. */
+function dotTail(a: usize, b: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let t: i32 = 0;
+  for (; t + 8 <= n; t += 8) {
+    const o = <usize>t << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  if (t < n) {
+    const o = <usize>t << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  return laneSum(f32x4.add(s0, s1));
+}
+
+/**
+ * Insert (v, item) into the sorted list idx/vals of length k (higher score first, equal scores →
+ * smaller item first) when it beats the last entry.
+ */
+// @ts-ignore: decorator
+@inline
+function offerItem(v: f64, item: i32, k: i32, idx: usize, vals: usize): void {
+  const last = <usize>(k - 1);
+  const lv = load<f64>(vals + (last << 3));
+  if (!(v > lv || (v == lv && item < load<i32>(idx + (last << 2))))) return;
+  let p = k - 1;
+  while (p > 0) {
+    const pv = load<f64>(vals + (<usize>(p - 1) << 3));
+    if (!(pv < v || (pv == v && load<i32>(idx + (<usize>(p - 1) << 2)) > item))) break;
+    store<f64>(vals + (<usize>p << 3), pv);
+    store<i32>(idx + (<usize>p << 2), load<i32>(idx + (<usize>(p - 1) << 2)));
+    p--;
+  }
+  store<f64>(vals + (<usize>p << 3), v);
+  store<i32>(idx + (<usize>p << 2), item);
+}
+
+// @ts-ignore: decorator
+@inline
+function offerScore(s: f32, pos: i32, order: usize, mask: usize, k: i32, idx: usize, vals: usize): void {
+  // masked items, NaN and −∞ are never returned
+  if (load<u8>(mask + <usize>pos) != 0 || !(s > -Infinity)) return;
+  offerItem(<f64>s, load<i32>(order + (<usize>pos << 2)), k, idx, vals);
+}
+
+/** Single-accumulator score of one row (the paired path's arithmetic, or dotTail at a tail position). */
+// @ts-ignore: decorator
+@inline
+function rowScore(u: usize, b: usize, kp: i32, tail: bool): f32 {
+  if (tail) return dotTail(u, b, kp);
+  let x = f32x4.splat(0);
+  for (let t: i32 = 0; t < kp; t += 4) {
+    const o = <usize>t << 2;
+    x = f32x4.add(x, f32x4.mul(v128.load(u + o), v128.load(b + o)));
+  }
+  return laneSum(x);
+}
+
+// @ts-ignore: decorator
+@inline
+function isTail(pos: i32, t0: i32, t1: i32, t2: i32): bool {
+  return pos == t0 || pos == t1 || pos == t2;
+}
+
+// @ts-ignore: decorator
+@inline
+function offerLane(lane: f32, pos: i32, u: usize, F: usize, row: usize, kp: i32, t0: i32, t1: i32, t2: i32,
+  order: usize, mask: usize, k: i32, idx: usize, vals: usize): void {
+  const v = isTail(pos, t0, t1, t2) ? dotTail(u, F + <usize>pos * row, kp) : lane;
+  offerScore(v, pos, order, mask, k, idx, vals);
+}
+
+/**
+ * The k best items for the user row u (kp floats; kp a multiple of 4) among n item rows F (stride
+ * kp) stored in scan order: order[p] is the item index of row p, bound[p] (f64, non-increasing)
+ * bounds its norm, mask[p] ≠ 0 excludes it; t0, t1, t2 are the scan positions of the catalogue's
+ * last n mod 4 items (−1 when unused). Writes item indices to idx (i32) and scores to vals (f64),
+ * best first; slots that no item filled hold −∞ and index 2³¹−1. Returns the rows scored.
+ *
+ * Rows go in tiles of 8: eight independent accumulators keep the adds from waiting on each other
+ * (each item's own sum must stay in one accumulator to round as full scoring does). A tile whose
+ * scores all fall below the current k-th is skipped after one vector compare.
+ */
+export function topk_dot_pruned_f32(
+  u: usize, unorm: f64, kp: i32, F: usize, bound: usize, order: usize, mask: usize,
+  n: i32, t0: i32, t1: i32, t2: i32, k: i32, idx: usize, vals: usize,
+): i32 {
+  for (let j: i32 = 0; j < k; j++) {
+    store<f64>(vals + (<usize>j << 3), -Infinity);
+    store<i32>(idx + (<usize>j << 2), i32.MAX_VALUE);
+  }
+  const last = vals + (<usize>(k - 1) << 3);
+  const row = <usize>kp << 2;
+  let p: i32 = 0;
+  for (; p + 8 <= n; p += 8) {
+    if (unorm * load<f64>(bound + (<usize>p << 3)) < load<f64>(last)) return p;
+    const b0 = F + <usize>p * row;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+    for (let t: i32 = 0; t < kp; t += 4) {
+      const o = <usize>t << 2;
+      const va = v128.load(u + o);
+      const b = b0 + o;
+      x0 = f32x4.add(x0, f32x4.mul(va, v128.load(b)));
+      x1 = f32x4.add(x1, f32x4.mul(va, v128.load(b + row)));
+      x2 = f32x4.add(x2, f32x4.mul(va, v128.load(b + 2 * row)));
+      x3 = f32x4.add(x3, f32x4.mul(va, v128.load(b + 3 * row)));
+      x4 = f32x4.add(x4, f32x4.mul(va, v128.load(b + 4 * row)));
+      x5 = f32x4.add(x5, f32x4.mul(va, v128.load(b + 5 * row)));
+      x6 = f32x4.add(x6, f32x4.mul(va, v128.load(b + 6 * row)));
+      x7 = f32x4.add(x7, f32x4.mul(va, v128.load(b + 7 * row)));
+    }
+    const lo = laneSum4(x0, x1, x2, x3);
+    const hi = laneSum4(x4, x5, x6, x7);
+    const th = f32x4.splat(<f32>load<f64>(last));
+    const tailHere = <u32>(t0 - p) < 8 || <u32>(t1 - p) < 8 || <u32>(t2 - p) < 8;
+    if (!tailHere && !v128.any_true(v128.or(f32x4.ge(lo, th), f32x4.ge(hi, th)))) continue;
+    offerLane(f32x4.extract_lane(lo, 0), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(lo, 1), p + 1, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(lo, 2), p + 2, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(lo, 3), p + 3, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(hi, 0), p + 4, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(hi, 1), p + 5, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(hi, 2), p + 6, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerLane(f32x4.extract_lane(hi, 3), p + 7, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+  }
+  for (; p < n; p++) {
+    if (unorm * load<f64>(bound + (<usize>p << 3)) < load<f64>(last)) return p;
+    offerScore(rowScore(u, F + <usize>p * row, kp, isTail(p, t0, t1, t2)), p, order, mask, k, idx, vals);
+  }
+  return n;
 }
