@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRecommender, loadRecommender } from '../../src/algorithms/index.js';
-import type { Recommender } from '../../src/algorithms/types.js';
+import type { Recommender, SavedModel } from '../../src/algorithms/types.js';
 import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { Rng } from '../../src/linalg/random.js';
+import { wasmRuntime } from '../../src/linalg/wasm/runtime.js';
+import { InlineExecutor } from '../../src/serve/scoring/executor.js';
 import { NormOrderedItems } from '../../src/serve/scoring/norm-order.js';
 import { RankScratch, rankKnownUsers, rankProfileJob } from '../../src/serve/scoring/rank.js';
+import { SharedModel } from '../../src/serve/scoring/shared-model.js';
 
 /** Interactions with a popularity skew, so item norms spread as in real data. */
 function skewed(nUsers: number, nItems: number, perUser: number, seed: number): CsrMatrix {
@@ -52,25 +55,24 @@ function fullRanking(
  * trained models (the trained models of these small random matrices spread their norms too little
  * to show the early stop).
  */
-function loadedModel(seen: CsrMatrix, k: number, seed: number): Recommender {
+function savedModel(seen: CsrMatrix, k: number, seed: number): SavedModel {
   const rng = new Rng(seed);
   const users = Float32Array.from({ length: seen.rows * k }, () => rng.nextFloat() - 0.2);
   const items = new Float32Array(seen.cols * k);
   for (let i = 0; i < seen.cols; i++)
     for (let t = 0; t < k; t++) items[i * k + t] = (rng.nextFloat() - 0.2) / (1 + i / 20);
-  return loadRecommender(
-    {
-      algorithm: 'IALSRecommender',
-      modelFormatVersion: 1,
-      params: { n_components: k },
-      arrays: {
-        user_factors: { dtype: 'float32', shape: [seen.rows, k], data: users },
-        item_factors: { dtype: 'float32', shape: [seen.cols, k], data: items },
-      },
+  return {
+    algorithm: 'IALSRecommender',
+    modelFormatVersion: 1,
+    params: { n_components: k },
+    arrays: {
+      user_factors: { dtype: 'float32', shape: [seen.rows, k], data: users },
+      item_factors: { dtype: 'float32', shape: [seen.cols, k], data: items },
     },
-    seen,
-  );
+  };
 }
+
+const loadedModel = (seen: CsrMatrix, k: number, seed: number) => loadRecommender(savedModel(seen, k, seed), seen);
 
 describe('norm-ordered scan for known users', () => {
   it('returns what full scoring returns, bit for bit, and scores fewer rows', () => {
@@ -86,12 +88,31 @@ describe('norm-ordered scan for known users', () => {
       expect(Array.from(results[u].indices)).toEqual(want.indices);
       expect(Array.from(results[u].scores)).toEqual(want.scores);
     }
-    expect(ordered?.scans).toBe(300);
     // top-10 scans stop early
     const before = { scanned: ordered?.scanned ?? 0, scans: ordered?.scans ?? 0 };
     rankKnownUsers(rec, seen, users, new Int32Array(300).fill(10), new RankScratch());
     const perScan = ((ordered?.scanned ?? 0) - before.scanned) / ((ordered?.scans ?? 0) - before.scans);
     expect(perScan).toBeLessThan(0.5 * 700);
+  });
+
+  it('scores in full the limits whose scans were measured to score most rows, and re-measures now and then', () => {
+    const seen = skewed(40, 700, 12, 7);
+    const rec = loadedModel(seen, 16, 2);
+    const ordered = NormOrderedItems.of(rec);
+    if (ordered === null) throw new Error('expected the scan to apply');
+    const scratch = new RankScratch();
+    const want = fullRanking(rec, seen, 5, 600);
+    const scansBefore = ordered.scans;
+    for (let call = 0; call < 130; call++) {
+      const [top] = rankKnownUsers(rec, seen, Int32Array.of(5), Int32Array.of(600), scratch);
+      expect(Array.from(top.indices)).toEqual(want.indices);
+      expect(Array.from(top.scores)).toEqual(want.scores);
+    }
+    // the first call measured a full scan; afterwards one call in 64 scans again
+    expect(ordered.scans - scansBefore).toBe(3);
+    // small limits keep scanning
+    rankKnownUsers(rec, seen, Int32Array.of(5, 6), Int32Array.of(10, 10), scratch);
+    expect(ordered.scans - scansBefore).toBe(5);
   });
 
   it('applies allowed and masked filters exactly as full scoring does', async () => {
@@ -117,6 +138,29 @@ describe('norm-ordered scan for known users', () => {
       // the mask is left clean for the next user
       const plain = rankKnownUsers(rec, seen, Int32Array.of(u), Int32Array.of(15), new RankScratch())[0];
       expect(Array.from(plain.indices)).toEqual(fullRanking(rec, seen, u, 15).indices);
+    }
+  });
+
+  it('gives its kernel-heap blocks back when the model is detached', async () => {
+    const seen = skewed(50, 300, 5, 6);
+    const ids = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+    const heap = wasmRuntime()?.heap;
+    expect(heap).toBeDefined();
+    const executor = new InlineExecutor();
+    // warm this thread's output slots so only the ordering's own blocks are counted
+    const warm = new SharedModel(savedModel(seen, 8, 1), seen, ids('u', 50), ids('i', 300));
+    await executor.attach('warm', warm);
+    await executor.rankKnownUsers('warm', warm, Int32Array.of(0, 1), Int32Array.of(10, 10));
+    executor.detach('warm');
+    const before = heap?.allocatedBytes ?? 0;
+    for (let round = 0; round < 3; round++) {
+      const model = new SharedModel(savedModel(seen, 8, round), seen, ids('u', 50), ids('i', 300));
+      await executor.attach(`m${round}`, model);
+      const [top] = await executor.rankKnownUsers(`m${round}`, model, Int32Array.of(3), Int32Array.of(5));
+      expect(top.indices.length).toBe(5);
+      expect(heap?.allocatedBytes).toBeGreaterThanOrEqual(before + 300 * 8 * 4);
+      executor.detach(`m${round}`);
+      expect(heap?.allocatedBytes).toBe(before);
     }
   });
 

@@ -8,6 +8,7 @@ import { isFatalRuntimeError } from '../../errors/index.js';
 import { SingleUserCoalescer } from './coalesce.js';
 import { costModel, DEFAULT_INLINE_BUDGET_NS } from './cost.js';
 import type { ServingModel } from './model.js';
+import { NormOrderedItems } from './norm-order.js';
 import { type ProfileJob, RankScratch, rankKnownUsers, rankProfileJob } from './rank.js';
 import type { TopK } from './topk.js';
 
@@ -74,12 +75,19 @@ export class InlineExecutor implements ScoringExecutor {
     rankKnownUsers(model.recommender, model.seen, users, limits, this.scratch),
   );
 
+  private readonly models = new Map<string, ServingModel>();
+
   /** Builds the recommender now, so a model that cannot load fails the load, not a request. */
-  async attach(_key: string, model: ServingModel): Promise<void> {
+  async attach(key: string, model: ServingModel): Promise<void> {
     void model.recommender;
+    this.models.set(key, model);
   }
 
-  detach(): void {}
+  detach(key: string): void {
+    const model = this.models.get(key);
+    this.models.delete(key);
+    if (model) NormOrderedItems.release(model.recommender);
+  }
 
   constructor(private readonly sliceBudgetNs = DEFAULT_INLINE_BUDGET_NS) {}
 

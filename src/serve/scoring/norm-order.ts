@@ -29,10 +29,16 @@ function roundingMargin(kp: number): number {
   return (kp / 4 + 3) * 2 ** -23;
 }
 
-/** This thread's kernel output slots (grown on demand; the API caps k at 1000). */
-let output: { idx: Int32Array; vals: Float64Array } | null = null;
+/** One user's output list in the kernel heap. */
+interface OutputList {
+  idx: Int32Array;
+  vals: Float64Array;
+}
 
-function outputFor(k: number): { idx: Int32Array; vals: Float64Array } {
+/** This thread's kernel output list (grown on demand; the API caps k at 1000). */
+let output: OutputList | null = null;
+
+function outputFor(k: number): OutputList {
   if (output !== null && output.idx.length >= k) return output;
   if (output !== null) {
     releaseShared(output.idx);
@@ -43,10 +49,40 @@ function outputFor(k: number): { idx: Int32Array; vals: Float64Array } {
   return output;
 }
 
+/** Best first; unfilled slots (−∞) dropped, and +∞ (an overflowed score) is not a score either. */
+function collect(out: OutputList, k: number): TopK {
+  let start = 0;
+  while (start < k && out.vals[start] === Number.POSITIVE_INFINITY) start++;
+  let end = start;
+  while (end < k && out.vals[end] > Number.NEGATIVE_INFINITY) end++;
+  const indices = out.idx.slice(start, end);
+  const scores = new Float32Array(end - start);
+  for (let j = start; j < end; j++) scores[j - start] = out.vals[j];
+  return { indices, scores };
+}
+
+/**
+ * A scanned row costs about twice a row of full scoring over a block of users (one user per item
+ * load instead of two, and the per-row bound and top-k checks), so past this share of the
+ * catalogue full scoring is cheaper (`npx tsx bench/serve/scan.ts`: top 10s on ml-latest-small
+ * scan 37% of it, top 100s 64%, top 1000s all of it).
+ */
+const MAX_SCAN_SHARE = 0.45;
+/** While full scoring is preferred for a limit, every this many requests still scan, to re-measure. */
+const RESCAN_EVERY = 64;
+
+/** Limits are grouped by powers of two (1, 2–3, 4–7, …, 512–1023). */
+function limitBucket(limit: number): number {
+  return Math.min(15, 31 - Math.clz32(Math.max(1, limit)));
+}
+
 export class NormOrderedItems {
   /** Rows scored and scans run since load (for tests and the benchmark). */
   scanned = 0;
   scans = 0;
+  /** Moving average of the share of rows a scan scored, per limit bucket (−1: not measured yet). */
+  private readonly share = new Float64Array(16).fill(-1);
+  private readonly asked = new Int32Array(16);
 
   private constructor(
     private readonly kernels: RecsysKernels,
@@ -71,6 +107,22 @@ export class NormOrderedItems {
 
   /** scan positions of the last n mod 4 items, which full scoring sums in another order */
   private readonly tail: [number, number, number];
+
+  /**
+   * Free this thread's ordering of `recommender` (when a model is detached). A later ranking
+   * builds it again; without this call the blocks are freed once the recommender is collected.
+   */
+  static release(recommender: Recommender): void {
+    const have = cache.get(recommender);
+    cache.delete(recommender);
+    if (!have) return;
+    release.unregister(have);
+    for (const a of have.heapArrays()) releaseShared(a);
+  }
+
+  private heapArrays() {
+    return [this.rows, this.bound, this.order, this.mask, this.userRow];
+  }
 
   /** The ordered items of `recommender` on this thread, or null when it is not prunable here. */
   static of(recommender: Recommender): NormOrderedItems | null {
@@ -120,11 +172,30 @@ export class NormOrderedItems {
       running = Math.min(running, b);
       bound[p] = running;
     }
-    const mask = sharedU8(n);
-    const userRow = sharedF32(kp);
-    const ordered = new NormOrderedItems(kernels, n, kp, f.userF, rows, bound, order, position, mask, userRow);
-    release.register(ordered, [rows, bound, order, mask, userRow]);
+    const ordered = new NormOrderedItems(
+      kernels,
+      n,
+      kp,
+      f.userF,
+      rows,
+      bound,
+      order,
+      position,
+      sharedU8(n),
+      sharedF32(kp),
+    );
+    release.register(ordered, ordered.heapArrays(), ordered);
     return ordered;
+  }
+
+  /**
+   * Whether ranking a user with this `limit` should scan (else score the whole catalogue): yes
+   * until scans at this limit were measured to score too much of it, and now and then after.
+   */
+  worthScanning(limit: number): boolean {
+    const b = limitBucket(limit);
+    if (this.share[b] <= MAX_SCAN_SHARE) return true;
+    return ++this.asked[b] % RESCAN_EVERY === 0;
   }
 
   /**
@@ -132,48 +203,58 @@ export class NormOrderedItems {
    * user's training row) nor, when `allowed` is given, an item with allowed[i] = 0.
    */
   rankUser(user: number, excluded: Int32Array, limit: number, allowed?: Uint8Array | null): TopK {
-    const { kp, nItems: n } = this;
-    const k = Math.min(limit, n);
+    const k = Math.min(limit, this.nItems);
     if (k <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
     const out = outputFor(k);
-    const row = this.userF.subarray(user * kp, (user + 1) * kp);
-    this.userRow.set(row);
-    let sq = 0;
-    for (let t = 0; t < kp; t++) sq += row[t] * row[t];
-    const { mask, position } = this;
-    for (let j = 0; j < excluded.length; j++) mask[position[excluded[j]]] = 1;
-    if (allowed) for (let i = 0; i < n; i++) if (allowed[i] === 0) mask[position[i]] = 1;
+    const unorm = this.prepare(user, excluded, allowed);
     let scored: number;
     try {
       scored = this.kernels.topk_dot_pruned_f32(
         this.userRow.byteOffset,
-        Math.sqrt(sq),
-        kp,
+        unorm,
+        this.kp,
         this.rows.byteOffset,
         this.bound.byteOffset,
         this.order.byteOffset,
-        mask.byteOffset,
-        n,
+        this.mask.byteOffset,
+        this.nItems,
         ...this.tail,
         k,
         out.idx.byteOffset,
         out.vals.byteOffset,
       );
     } finally {
-      if (allowed) mask.fill(0);
-      else for (let j = 0; j < excluded.length; j++) mask[position[excluded[j]]] = 0;
+      this.clear(excluded, allowed);
     }
+    this.record(limit, scored);
+    return collect(out, k);
+  }
+
+  /** Load a user's row for the kernel and mark its exclusions; returns |row|. */
+  private prepare(user: number, excluded: Int32Array, allowed?: Uint8Array | null): number {
+    const { kp, position, mask } = this;
+    const row = this.userF.subarray(user * kp, (user + 1) * kp);
+    this.userRow.set(row);
+    let sq = 0;
+    for (let t = 0; t < kp; t++) sq += row[t] * row[t];
+    for (let j = 0; j < excluded.length; j++) mask[position[excluded[j]]] = 1;
+    if (allowed) for (let i = 0; i < this.nItems; i++) if (allowed[i] === 0) mask[position[i]] = 1;
+    return Math.sqrt(sq);
+  }
+
+  /** Leave the mask all zero again. */
+  private clear(excluded: Int32Array, allowed?: Uint8Array | null): void {
+    const { mask } = this;
+    if (allowed) mask.fill(0);
+    else for (let j = 0; j < excluded.length; j++) mask[this.position[excluded[j]]] = 0;
+  }
+
+  private record(limit: number, scored: number): void {
     this.scanned += scored;
     this.scans++;
-    // Best first; unfilled slots (−∞) at the end, +∞ (an overflowed score) is not a score either.
-    let start = 0;
-    while (start < k && out.vals[start] === Number.POSITIVE_INFINITY) start++;
-    let end = start;
-    while (end < k && out.vals[end] > Number.NEGATIVE_INFINITY) end++;
-    const indices = out.idx.slice(start, end);
-    const scores = new Float32Array(end - start);
-    for (let j = start; j < end; j++) scores[j - start] = out.vals[j];
-    return { indices, scores };
+    const b = limitBucket(limit);
+    const share = scored / this.nItems;
+    this.share[b] = this.share[b] < 0 ? share : 0.9 * this.share[b] + 0.1 * share;
   }
 }
 

@@ -12,6 +12,7 @@ import { SingleUserCoalescer } from './coalesce.js';
 import { costModel, DEFAULT_INLINE_BUDGET_NS, knownUsersCost, splitByCost } from './cost.js';
 import { type ProfileJob, type ProfileResult, runProfiles, type ScoringExecutor } from './executor.js';
 import { ModelLayoutError, type ServingModel } from './model.js';
+import { NormOrderedItems } from './norm-order.js';
 import { RankScratch, rankKnownUsers } from './rank.js';
 import type { TopK } from './topk.js';
 import type { SerializedError, WorkerRequest, WorkerResponse } from './worker.js';
@@ -159,6 +160,8 @@ export class ThreadPoolExecutor implements ScoringExecutor {
   }
 
   private release(key: string): void {
+    const model = this.models.get(key);
+    if (model) NormOrderedItems.release(model.recommender);
     this.models.delete(key);
     this.retired.delete(key);
     this.usage.delete(key);

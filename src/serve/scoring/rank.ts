@@ -63,18 +63,44 @@ export function rankKnownUsers(
   scratch: RankScratch,
 ): TopK[] {
   checkLayout(recommender, seen);
+  const ordered = NormOrderedItems.of(recommender);
+  if (ordered === null) return rankFully(recommender, seen, users, limits, scratch);
+  // Users whose limit scans well go through the norm-ordered scan; the rest are scored in full.
+  const results: TopK[] = new Array(users.length);
+  const full: number[] = [];
+  for (let j = 0; j < users.length; j++) {
+    const u = checkUser(recommender, users[j]);
+    if (!ordered.worthScanning(limits[j])) full.push(j);
+    else results[j] = ordered.rankUser(u, seen.indices.subarray(seen.indptr[u], seen.indptr[u + 1]), limits[j]);
+  }
+  if (full.length > 0) {
+    const picked = Int32Array.from(full);
+    const scored = rankFully(
+      recommender,
+      seen,
+      picked.map((j) => users[j]),
+      picked.map((j) => limits[j]),
+      scratch,
+    );
+    full.forEach((j, r) => {
+      results[j] = scored[r];
+    });
+  }
+  return results;
+}
+
+/** Full scoring: every item scored for each user (in blocks), training items masked, top-k. */
+function rankFully(
+  recommender: Recommender,
+  seen: CsrMatrix,
+  users: Int32Array,
+  limits: Int32Array,
+  scratch: RankScratch,
+): TopK[] {
   const nItems = recommender.nItems;
   const results: TopK[] = new Array(users.length);
   if (nItems === 0) {
     for (let j = 0; j < users.length; j++) results[j] = { indices: new Int32Array(0), scores: new Float32Array(0) };
-    return results;
-  }
-  const ordered = NormOrderedItems.of(recommender);
-  if (ordered !== null) {
-    for (let j = 0; j < users.length; j++) {
-      const u = checkUser(recommender, users[j]);
-      results[j] = ordered.rankUser(u, seen.indices.subarray(seen.indptr[u], seen.indptr[u + 1]), limits[j]);
-    }
     return results;
   }
   const paired = PAIRED_SCORING.has(recommender.className);

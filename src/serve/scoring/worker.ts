@@ -8,6 +8,7 @@ import type { Recommender, SavedModel } from '../../algorithms/types.js';
 import { ArtifactError, type ArtifactErrorReason } from '../../errors/index.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import type { ProfileJob } from './executor.js';
+import { NormOrderedItems } from './norm-order.js';
 import { RankScratch, rankKnownUsers, rankProfileJob } from './rank.js';
 import { loadServingRecommender } from './shared-model.js';
 import type { TopK } from './topk.js';
@@ -74,6 +75,8 @@ function transferables(tops: readonly TopK[]): ArrayBuffer[] {
 
 port.on('message', (msg: WorkerRequest) => {
   if (msg.type === 'detach') {
+    const m = models.get(msg.key);
+    if (m) NormOrderedItems.release(m.recommender);
     models.delete(msg.key);
     return;
   }

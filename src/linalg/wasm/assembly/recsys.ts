@@ -374,28 +374,37 @@ function offerLane(lane: f32, pos: i32, u: usize, F: usize, row: usize, kp: i32,
   offerScore(v, pos, order, mask, k, idx, vals);
 }
 
-/**
- * The k best items for the user row u (kp floats; kp a multiple of 4) among n item rows F (stride
- * kp) stored in scan order: order[p] is the item index of row p, bound[p] (f64, non-increasing)
- * bounds its norm, mask[p] ≠ 0 excludes it; t0, t1, t2 are the scan positions of the catalogue's
- * last n mod 4 items (−1 when unused). Writes item indices to idx (i32) and scores to vals (f64),
- * best first; slots that no item filled hold −∞ and index 2³¹−1. Returns the rows scored.
- *
- * Rows go in tiles of 8: eight independent accumulators keep the adds from waiting on each other
- * (each item's own sum must stay in one accumulator to round as full scoring does). A tile whose
- * scores all fall below the current k-th is skipped after one vector compare.
- */
-export function topk_dot_pruned_f32(
-  u: usize, unorm: f64, kp: i32, F: usize, bound: usize, order: usize, mask: usize,
-  n: i32, t0: i32, t1: i32, t2: i32, k: i32, idx: usize, vals: usize,
-): i32 {
+// @ts-ignore: decorator
+@inline
+function clearList(k: i32, idx: usize, vals: usize): void {
   for (let j: i32 = 0; j < k; j++) {
     store<f64>(vals + (<usize>j << 3), -Infinity);
     store<i32>(idx + (<usize>j << 2), i32.MAX_VALUE);
   }
+}
+
+/** Offer the four scores of `s` (rows p … p + 3) unless none reaches the list's last score. */
+// @ts-ignore: decorator
+@inline
+function offerTile4(s: v128, p: i32, u: usize, F: usize, row: usize, kp: i32, t0: i32, t1: i32, t2: i32,
+  order: usize, mask: usize, k: i32, idx: usize, vals: usize): void {
+  const th = f32x4.splat(<f32>load<f64>(vals + (<usize>(k - 1) << 3)));
+  const tailHere = <u32>(t0 - p) < 4 || <u32>(t1 - p) < 4 || <u32>(t2 - p) < 4;
+  if (!tailHere && !v128.any_true(f32x4.ge(s, th))) return;
+  offerLane(f32x4.extract_lane(s, 0), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+  offerLane(f32x4.extract_lane(s, 1), p + 1, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+  offerLane(f32x4.extract_lane(s, 2), p + 2, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+  offerLane(f32x4.extract_lane(s, 3), p + 3, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+}
+
+/** One user's scan from row `from` on (see topk_dot_pruned_f32); returns where it stopped. */
+function scanOne(
+  from: i32, u: usize, unorm: f64, kp: i32, F: usize, bound: usize, order: usize, mask: usize,
+  n: i32, t0: i32, t1: i32, t2: i32, k: i32, idx: usize, vals: usize,
+): i32 {
   const last = vals + (<usize>(k - 1) << 3);
   const row = <usize>kp << 2;
-  let p: i32 = 0;
+  let p: i32 = from;
   for (; p + 8 <= n; p += 8) {
     if (unorm * load<f64>(bound + (<usize>p << 3)) < load<f64>(last)) return p;
     const b0 = F + <usize>p * row;
@@ -414,23 +423,31 @@ export function topk_dot_pruned_f32(
       x6 = f32x4.add(x6, f32x4.mul(va, v128.load(b + 6 * row)));
       x7 = f32x4.add(x7, f32x4.mul(va, v128.load(b + 7 * row)));
     }
-    const lo = laneSum4(x0, x1, x2, x3);
-    const hi = laneSum4(x4, x5, x6, x7);
-    const th = f32x4.splat(<f32>load<f64>(last));
-    const tailHere = <u32>(t0 - p) < 8 || <u32>(t1 - p) < 8 || <u32>(t2 - p) < 8;
-    if (!tailHere && !v128.any_true(v128.or(f32x4.ge(lo, th), f32x4.ge(hi, th)))) continue;
-    offerLane(f32x4.extract_lane(lo, 0), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(lo, 1), p + 1, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(lo, 2), p + 2, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(lo, 3), p + 3, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(hi, 0), p + 4, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(hi, 1), p + 5, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(hi, 2), p + 6, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerLane(f32x4.extract_lane(hi, 3), p + 7, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerTile4(laneSum4(x0, x1, x2, x3), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerTile4(laneSum4(x4, x5, x6, x7), p + 4, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
   }
   for (; p < n; p++) {
     if (unorm * load<f64>(bound + (<usize>p << 3)) < load<f64>(last)) return p;
     offerScore(rowScore(u, F + <usize>p * row, kp, isTail(p, t0, t1, t2)), p, order, mask, k, idx, vals);
   }
   return n;
+}
+
+/**
+ * The k best items for the user row u (kp floats; kp a multiple of 4) among n item rows F (stride
+ * kp) stored in scan order: order[p] is the item index of row p, bound[p] (f64, non-increasing)
+ * bounds its norm, mask[p] ≠ 0 excludes it; t0, t1, t2 are the scan positions of the catalogue's
+ * last n mod 4 items (−1 when unused). Writes item indices to idx (i32) and scores to vals (f64),
+ * best first; slots that no item filled hold −∞ and index 2³¹−1. Returns the rows scored.
+ *
+ * Rows go in tiles of 8: eight independent accumulators keep the adds from waiting on each other
+ * (each item's own sum must stay in one accumulator to round as full scoring does). A tile whose
+ * scores all fall below the current k-th is skipped after one vector compare.
+ */
+export function topk_dot_pruned_f32(
+  u: usize, unorm: f64, kp: i32, F: usize, bound: usize, order: usize, mask: usize,
+  n: i32, t0: i32, t1: i32, t2: i32, k: i32, idx: usize, vals: usize,
+): i32 {
+  clearList(k, idx, vals);
+  return scanOne(0, u, unorm, kp, F, bound, order, mask, n, t0, t1, t2, k, idx, vals);
 }
