@@ -188,13 +188,6 @@ function tailDot(u: Float32Array, uOff: number, v: Float32Array, vOff: number, k
   return f(f(x[0] + x[2]) + f(x[1] + x[3]));
 }
 
-/** Scan positions of the catalogue's last n mod 4 items, padded with −1 (`topk_dot_pruned_f32`'s t0, t1, t2). */
-export function tailPositions(position: ArrayLike<number>, n: number): [number, number, number] {
-  const out: [number, number, number] = [-1, -1, -1];
-  for (let i = n - (n % 4), j = 0; i < n; i++, j++) out[j] = position[i];
-  return out;
-}
-
 /**
  * TypeScript twin of `topk_dot_pruned_f32` over plain arrays (u and F with element offsets 0):
  * the same scores, order, stopping points (checked every 8 rows, then every row) and return value.

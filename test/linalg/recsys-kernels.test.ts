@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gemmNT } from '../../src/linalg/dense.js';
+import { tailPositions } from '../../src/linalg/norm-order.js';
 import { Rng } from '../../src/linalg/random.js';
 import {
   gemmPacked,
   packedPanelsLength,
   packPanels,
   recsysKernels,
-  tailPositions,
   topkDotPruned,
 } from '../../src/linalg/recsys-kernels.js';
 import { releaseShared, sharedF32, sharedF64, sharedI32, sharedU8 } from '../../src/linalg/resident.js';

@@ -1,10 +1,7 @@
 /**
- * Exact top-k of a latent-factor model without scoring the whole catalogue. The item rows are
- * copied once per scoring thread into the kernel heap in descending order of their norms; a
- * user's scan (`topk_dot_pruned_f32`) stops when |user|·|item| of the next row is below the
- * current k-th score, since by Cauchy–Schwarz no later item can score higher. Popular items have
- * the largest factors in practice, so a scan usually ends early: on ml-latest-small IALS (9,724
- * items) after about a third of the rows, on the 5M synthetic model (20,000 items) after 0.1%.
+ * Exact top-k of a latent-factor model for known users without scoring the whole catalogue: each
+ * scoring thread keeps the item rows in descending norm order in its kernel heap
+ * (src/linalg/norm-order.ts) and scans them per user with `topk_dot_pruned_f32`.
  *
  * Results are those of full scoring bit for bit: each score uses the arithmetic of the paired GEMM
  * path that full scoring uses, ties go to the smaller item index, and the norm bound carries a
@@ -12,22 +9,12 @@
  */
 import type { Recommender } from '../../algorithms/types.js';
 import { releaseShared, sharedF32, sharedF64, sharedI32, sharedU8, wasmRuntime } from '../../linalg/index.js';
-import { type RecsysKernels, recsysKernels, tailPositions } from '../../linalg/recsys-kernels.js';
+import { buildNormOrder, type NormOrder, scannable } from '../../linalg/norm-order.js';
+import { type RecsysKernels, recsysKernels } from '../../linalg/recsys-kernels.js';
 import type { TopK } from './topk.js';
 
 /** Models whose full scoring runs the paired GEMM kernel that the pruned scan reproduces. */
 const PRUNABLE: ReadonlySet<string> = new Set(['IALSRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender']);
-
-/** Below this much work per pair of users full scoring runs in TypeScript, not the kernel (kernels.ts MIN_WORK). */
-const MIN_KERNEL_WORK = 4096;
-
-/**
- * Relative margin on |u|·|v|: a float32 dot product summed in four lanes of kp/4 terms, then two
- * adds, is off by at most (kp/4 + 3)·2⁻²⁴ of Σ|u_t·v_t| ≤ |u|·|v|; the margin doubles that.
- */
-function roundingMargin(kp: number): number {
-  return (kp / 4 + 3) * 2 ** -23;
-}
 
 /** One user's output list in the kernel heap. */
 interface OutputList {
@@ -86,27 +73,17 @@ export class NormOrderedItems {
 
   private constructor(
     private readonly kernels: RecsysKernels,
-    readonly nItems: number,
-    readonly kp: number,
+    private readonly items: NormOrder,
     private readonly userF: Float32Array,
-    /** item rows in scan order, kernel heap */
-    private readonly rows: Float32Array,
-    /** norm bound per scan position (non-increasing), kernel heap */
-    private readonly bound: Float64Array,
-    /** item index per scan position, kernel heap */
-    private readonly order: Int32Array,
-    /** scan position per item */
-    private readonly position: Int32Array,
     /** 1 = excluded, per scan position; all zero between calls, kernel heap */
     private readonly mask: Uint8Array,
     /** the user row passed to the kernel, kernel heap */
     private readonly userRow: Float32Array,
-  ) {
-    this.tail = tailPositions(position, nItems);
-  }
+  ) {}
 
-  /** scan positions of the last n mod 4 items, which full scoring sums in another order */
-  private readonly tail: [number, number, number];
+  get nItems(): number {
+    return this.items.nItems;
+  }
 
   /**
    * Free this thread's ordering of `recommender` (when a model is detached). A later ranking
@@ -120,8 +97,10 @@ export class NormOrderedItems {
     for (const a of have.heapArrays()) releaseShared(a);
   }
 
+  /** Its kernel-heap arrays (the finalizer's held value must not refer to the ordering itself). */
   private heapArrays() {
-    return [this.rows, this.bound, this.order, this.mask, this.userRow];
+    const { rows, bound, order } = this.items;
+    return [rows, bound, order, this.mask, this.userRow];
   }
 
   /** The ordered items of `recommender` on this thread, or null when it is not prunable here. */
@@ -140,49 +119,15 @@ export class NormOrderedItems {
     const kernels = recsysKernels(rt.memory);
     if (kernels === null) return null;
     const f = recommender.factorScoring();
-    const { kp, itemF } = f;
     const n = recommender.nItems;
-    // An item bias breaks the norm bound; tiny models are scored in TypeScript, with other rounding.
-    if (f.itemBias !== undefined || n === 0 || kp % 4 !== 0 || 2 * n * kp < MIN_KERNEL_WORK) return null;
-    const norms = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let t = i * kp; t < (i + 1) * kp; t++) s += itemF[t] * itemF[t];
-      norms[i] = Math.sqrt(s);
-    }
-    // Descending norm; a NaN norm sorts first so its row is always scored (NaN bounds never prune).
-    const byNorm = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-      const na = Number.isNaN(norms[a]) ? Number.POSITIVE_INFINITY : norms[a];
-      const nb = Number.isNaN(norms[b]) ? Number.POSITIVE_INFINITY : norms[b];
-      return nb - na || a - b;
-    });
-    const rows = sharedF32(n * kp);
-    const bound = sharedF64(n);
-    const order = sharedI32(n);
-    const position = new Int32Array(n);
-    const margin = 1 + roundingMargin(kp);
-    let running = Number.POSITIVE_INFINITY;
-    for (let p = 0; p < n; p++) {
-      const item = byNorm[p];
-      rows.set(itemF.subarray(item * kp, (item + 1) * kp), p * kp);
-      order[p] = item;
-      position[item] = p;
-      // non-increasing even where a NaN norm sorted first
-      const b = Number.isNaN(norms[item]) ? Number.POSITIVE_INFINITY : norms[item] * margin;
-      running = Math.min(running, b);
-      bound[p] = running;
-    }
+    // An item bias breaks the norm bound.
+    if (f.itemBias !== undefined || !scannable(n, f.kp)) return null;
     const ordered = new NormOrderedItems(
       kernels,
-      n,
-      kp,
+      buildNormOrder(f.itemF, n, f.kp),
       f.userF,
-      rows,
-      bound,
-      order,
-      position,
       sharedU8(n),
-      sharedF32(kp),
+      sharedF32(f.kp),
     );
     release.register(ordered, ordered.heapArrays(), ordered);
     return ordered;
@@ -212,13 +157,13 @@ export class NormOrderedItems {
       scored = this.kernels.topk_dot_pruned_f32(
         this.userRow.byteOffset,
         unorm,
-        this.kp,
-        this.rows.byteOffset,
-        this.bound.byteOffset,
-        this.order.byteOffset,
+        this.items.kp,
+        this.items.rows.byteOffset,
+        this.items.bound.byteOffset,
+        this.items.order.byteOffset,
         this.mask.byteOffset,
         this.nItems,
-        ...this.tail,
+        ...this.items.tail,
         k,
         out.idx.byteOffset,
         out.vals.byteOffset,
@@ -232,7 +177,8 @@ export class NormOrderedItems {
 
   /** Load a user's row for the kernel and mark its exclusions; returns |row|. */
   private prepare(user: number, excluded: Int32Array, allowed?: Uint8Array | null): number {
-    const { kp, position, mask } = this;
+    const { mask } = this;
+    const { kp, position } = this.items;
     const row = this.userF.subarray(user * kp, (user + 1) * kp);
     this.userRow.set(row);
     let sq = 0;
@@ -246,7 +192,7 @@ export class NormOrderedItems {
   private clear(excluded: Int32Array, allowed?: Uint8Array | null): void {
     const { mask } = this;
     if (allowed) mask.fill(0);
-    else for (let j = 0; j < excluded.length; j++) mask[this.position[excluded[j]]] = 0;
+    else for (let j = 0; j < excluded.length; j++) mask[this.items.position[excluded[j]]] = 0;
   }
 
   private record(limit: number, scored: number): void {
