@@ -13,7 +13,6 @@ import { parseCsvAsText } from './csv/parse.js';
 import { prepareCsv } from './csv/prepare.js';
 import { readParquetTable } from './duckdb/parquet.js';
 import { DuckSession } from './duckdb/session.js';
-import { httpFetch } from './http/index.js';
 import { idCodes } from './ids.js';
 import { verifySha256 } from './integrity.js';
 import { maxDownloadBytes } from './limits.js';
@@ -187,6 +186,9 @@ async function readMetadataBytes(config: ItemMetadataSource, shown: string, reci
   let bytes: Buffer;
   if (isHttpUrl(config.path)) {
     try {
+      // The HTTP client (undici, about 110 modules) only for metadata that is fetched: a server
+      // reading local metadata would otherwise load it before it can answer health.
+      const { httpFetch } = await import('./http/index.js');
       ({ bytes } = await httpFetch(config.path, {
         capBytes: cap,
         logPrefix: 'metadata_source',
