@@ -4,9 +4,30 @@
  * comes from outside is coerced into a closed set, and request metrics for names that are not in
  * the registry use `recipe="__unknown__"`, so callers cannot mint series.
  */
-import { Counter, collectDefaultMetrics, Gauge, register as globalRegistry, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import { scrubString } from '../../log/index.js';
 import type { ErrorCode, Verb } from '../http/schemas.js';
+
+/**
+ * prom-client's own modules rather than its index: the index also loads the default collectors
+ * (and through them @opentelemetry/api), the push gateway and the cluster aggregator, about 70
+ * modules a server without RECOTEM_METRICS_ENABLED never uses, all before it can bind. The classes
+ * are the same objects the index exports.
+ */
+const promLib = createRequire(import.meta.url);
+const Counter: typeof PromClient.Counter = promLib('prom-client/lib/counter');
+const Gauge: typeof PromClient.Gauge = promLib('prom-client/lib/gauge');
+const Histogram: typeof PromClient.Histogram = promLib('prom-client/lib/histogram');
+const Registry: typeof PromClient.Registry = promLib('prom-client/lib/registry');
+const globalRegistry: PromClient.Registry = promLib('prom-client/lib/registry').globalRegistry;
+/** The default collectors, loaded only by a server that exports them. */
+function collectDefaultMetrics(config: { register: PromClient.Registry }): void {
+  (promLib('prom-client/lib/defaultMetrics') as typeof PromClient.collectDefaultMetrics)(config);
+}
+type Counter<T extends string> = PromClient.Counter<T>;
+type Gauge<T extends string> = PromClient.Gauge<T>;
+type Histogram<T extends string> = PromClient.Histogram<T>;
 
 const LABEL_VALUE = /="((?:[^"\\\n]|\\.)*)"/g;
 
