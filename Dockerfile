@@ -15,7 +15,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 # Only the build's own scripts, so editing a test script does not rebuild the image.
-COPY scripts/build-wasm.mjs scripts/healthcheck.mjs ./scripts/
+COPY scripts/build-wasm.mjs scripts/build-vendor.mjs scripts/healthcheck.mjs ./scripts/
 COPY bin ./bin
 COPY src ./src
 # The operator console, built into dist/console by `npm run build`.

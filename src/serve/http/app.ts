@@ -2,13 +2,14 @@
  * The Fastify application: plugins in this order (request id → host allow-list →
  * CORS → routing → auth → body → validation → handler), each concern in its own plugin.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadConsole } from '../console/index.js';
 import { consoleRoutes } from '../console/routes.js';
 import { isDevEnv } from '../settings.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import type { ServerContext } from './context.js';
 import { sendNotFound, sendPlainText } from './errors.js';
+import { Fastify } from './fastify.js';
 import { corsPlugin } from './plugins/cors.js';
 import { BODY_LIMIT_BYTES, errorsPlugin } from './plugins/errors.js';
 import { decideHost, hostPlugin } from './plugins/host.js';
