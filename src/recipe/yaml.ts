@@ -3,21 +3,15 @@
  * plain data only, duplicate keys rejected, and a locator that maps a document path back to the
  * line and column of its node so every later error can point at the offending field.
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Pair,
-  parseAllDocuments,
-  Schema,
-  visit,
-  type Node as YamlNode,
-} from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, Pair, Node as YamlNode } from 'yaml';
 import { RecipeError } from '../errors/index.js';
+import { yaml } from './yaml-module.js';
 import { ALLOWED_TAGS, IntegralFloat, KEPT_BASE_TAGS, PYYAML_SCALAR_TAGS } from './yaml-tags.js';
+
+const { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Schema, visit } = yaml;
+type LineCounter = Yaml.LineCounter;
+type Schema = Yaml.Schema;
 
 export interface SourcePosition {
   /** 1-based. */

@@ -1,8 +1,8 @@
 /**
  * Fastify, from the single-file copy `npm run build` writes to dist/vendor/fastify.cjs
- * (scripts/build-vendor.mjs) when there is one: the same package, but one file instead of about 130
- * CommonJS modules resolved and read one by one, an eighth of a compiled server's start-up CPU.
- * The sources (tests, tsx) have no such copy and load the package itself.
+ * (scripts/build-vendor.mjs) when there is one: the same package in one file instead of about 130
+ * CommonJS modules, which every start of a compiled server loaded one by one. The sources (tests,
+ * tsx) have no such copy and load the package itself.
  */
 import { createRequire } from 'node:module';
 import type fastifyFactory from 'fastify';
