@@ -17,8 +17,9 @@ import { defineTask, type TaskContext, type WorkerPool } from '../linalg/pool.js
 import { packedPanelsLength, type RecsysKernels, recsysKernels } from '../linalg/recsys-kernels.js';
 import { isResident, releaseShared, sharedF32, sharedF64, sharedI32, sharedU8, toShared } from '../linalg/resident.js';
 import { wasmRuntime } from '../linalg/wasm/runtime.js';
-import { addUserMetrics, dcgDiscounts, MetricSums } from './metrics.js';
+import { dcgDiscounts, MetricSums } from './metrics.js';
 import {
+  addRankedUser,
   type MatrixViews,
   type RankingBatch,
   type RankingSums,
@@ -82,14 +83,7 @@ export const factorRankTask = defineTask(
       );
       sums.merge(part);
     }
-    return {
-      ndcg: sums.ndcg,
-      map: sums.map,
-      recall: sums.recall,
-      hit: sums.hit,
-      precision: sums.precision,
-      validUsers: sums.validUsers,
-    };
+    return sums.plain();
   },
 );
 
@@ -174,7 +168,7 @@ export const factorScanTask = defineTask(
   (a: FactorScanArgs, start: number, end: number, ctx: TaskContext): RankingSums => {
     const kern = recsysKernels(ctx.memory);
     if (!kern) throw new Error('factorScanUsers: the scoring kernels are not loaded in this thread');
-    const { k, gtIndptr, gtIndices, gtData } = a;
+    const { k } = a;
     const slot = ctx.threadId;
     const ranked = a.rankedSlots.subarray(slot * k, slot * k + k);
     const discounts = dcgDiscounts(k);
@@ -182,25 +176,9 @@ export const factorScanTask = defineTask(
     const sums = new MetricSums();
     for (let r = start; r < end; r++) {
       scanUser(kern, a, r, slot);
-      const stamp = r + 1;
-      let nGt = 0;
-      for (let p = gtIndptr[a.gtRows[r]]; p < gtIndptr[a.gtRows[r] + 1]; p++) {
-        const i = gtIndices[p];
-        if (gtData[p] !== 0 && relevantMark[i] !== stamp) {
-          relevantMark[i] = stamp;
-          nGt++;
-        }
-      }
-      if (nGt > 0) addUserMetrics(sums, ranked, k, nGt, relevantMark, stamp, discounts);
+      addRankedUser(sums, ranked, k, a, a.gtRows[r], relevantMark, r + 1, discounts);
     }
-    return {
-      ndcg: sums.ndcg,
-      map: sums.map,
-      recall: sums.recall,
-      hit: sums.hit,
-      precision: sums.precision,
-      validUsers: sums.validUsers,
-    };
+    return sums.plain();
   },
 );
 

@@ -77,6 +77,12 @@ export class MetricSums {
     this.validUsers += o.validUsers;
     this.totalUsers += o.totalUsers ?? 0;
   }
+
+  /** The sums a pool task posts back (a plain object; `totalUsers` is the caller's). */
+  plain(): Pick<MetricSums, 'ndcg' | 'map' | 'recall' | 'hit' | 'precision' | 'validUsers'> {
+    const { ndcg, map, recall, hit, precision, validUsers } = this;
+    return { ndcg, map, recall, hit, precision, validUsers };
+  }
 }
 
 /**

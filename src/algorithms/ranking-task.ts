@@ -40,6 +40,33 @@ export type MatrixViews = Pick<
 >;
 
 /**
+ * Add the metrics of one ranked user: ground-truth row `gtRow`'s relevant items are marked with
+ * `stamp` (unique per user within a task) and `ranked[0..k)` is scored against them; a user with
+ * no relevant item adds nothing.
+ */
+export function addRankedUser(
+  sums: MetricSums,
+  ranked: Int32Array,
+  k: number,
+  gt: Pick<MatrixViews, 'gtIndptr' | 'gtIndices' | 'gtData'>,
+  gtRow: number,
+  relevantMark: Int32Array,
+  stamp: number,
+  discounts: Float64Array,
+): void {
+  const { gtIndptr, gtIndices, gtData } = gt;
+  let nGt = 0;
+  for (let p = gtIndptr[gtRow]; p < gtIndptr[gtRow + 1]; p++) {
+    const i = gtIndices[p];
+    if (gtData[p] !== 0 && relevantMark[i] !== stamp) {
+      relevantMark[i] = stamp;
+      nGt++;
+    }
+  }
+  if (nGt > 0) addUserMetrics(sums, ranked, k, nGt, relevantMark, stamp, discounts);
+}
+
+/**
  * Users per pool range: about 1/16 of the users (so a few hundred users still spread over every
  * thread), at most 512, a multiple of the kernel's 4-user tile. It depends on the user count only:
  * the summation order must not depend on the thread count.
@@ -58,7 +85,7 @@ export function userRanges(n: number): [number, number][] {
 
 /** Rank batch rows [start, end) and return their metric sums. */
 export function rankBatchRows(b: RankingBatch, start: number, end: number, ctx?: TaskContext): RankingSums {
-  const { scores, nItems, users, gtRows, k, maskIndptr, maskIndices, maskData, gtIndptr, gtIndices, gtData } = b;
+  const { scores, nItems, users, gtRows, k, maskIndptr, maskIndices, maskData } = b;
   const discounts = dcgDiscounts(k);
   const sums = new MetricSums();
   const slot = ctx?.threadId ?? 0;
@@ -79,25 +106,9 @@ export function rankBatchRows(b: RankingBatch, start: number, end: number, ctx?:
     } else {
       topKIndices(scores, base, nItems, k, ranked, rankedVals);
     }
-    const stamp = r + 1;
-    let nGt = 0;
-    for (let p = gtIndptr[e]; p < gtIndptr[e + 1]; p++) {
-      const i = gtIndices[p];
-      if (gtData[p] !== 0 && relevantMark[i] !== stamp) {
-        relevantMark[i] = stamp;
-        nGt++;
-      }
-    }
-    if (nGt > 0) addUserMetrics(sums, ranked, k, nGt, relevantMark, stamp, discounts);
+    addRankedUser(sums, ranked, k, b, e, relevantMark, r + 1, discounts);
   }
-  return {
-    ndcg: sums.ndcg,
-    map: sums.map,
-    recall: sums.recall,
-    hit: sums.hit,
-    precision: sums.precision,
-    validUsers: sums.validUsers,
-  };
+  return sums.plain();
 }
 
 export const rankBatchTask = defineTask(

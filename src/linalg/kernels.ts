@@ -11,7 +11,7 @@ import { pinned, Staging } from './resident.js';
 import { wasmRuntime } from './wasm/runtime.js';
 
 /** Below this many multiply-adds the copy into the heap costs more than it saves. */
-const MIN_WORK = 4096;
+export const MIN_WORK = 4096;
 
 /** Round up to a multiple of 4 (the float32 SIMD width). */
 export function pad4(k: number): number {

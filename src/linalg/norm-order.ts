@@ -6,6 +6,7 @@
  * end early: on ml-latest-small IALS (9,724 items) after about a third of the rows, on the 5M
  * synthetic model (20,000 items) after 0.2%.
  */
+import { MIN_WORK } from './kernels.js';
 import { releaseShared, sharedF32, sharedF64, sharedI32 } from './resident.js';
 
 export interface NormOrder {
@@ -23,15 +24,13 @@ export interface NormOrder {
   tail: [number, number, number];
 }
 
-/** Below this much work per pair of users, gemmNT32 scores in TypeScript with other rounding (kernels.ts MIN_WORK). */
-const MIN_KERNEL_WORK = 4096;
-
 /**
  * Whether scans reproduce the paired GEMM scores of n items × kp factors (padded, no item bias):
- * tiny products are scored in TypeScript, whose rounding differs.
+ * below MIN_WORK multiply-adds per pair of users gemmNT32 scores in TypeScript, whose rounding
+ * differs.
  */
 export function scannable(nItems: number, kp: number): boolean {
-  return nItems > 0 && kp % 4 === 0 && 2 * nItems * kp >= MIN_KERNEL_WORK;
+  return nItems > 0 && kp % 4 === 0 && 2 * nItems * kp >= MIN_WORK;
 }
 
 /**

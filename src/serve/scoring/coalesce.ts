@@ -3,7 +3,7 @@
  * event-loop turn are ranked together in one scoring call at the end of that turn: scoring a
  * latent-factor model reads the whole item-factor matrix once per call, so eight users cost little
  * more than one. Results are identical to scoring each user alone (see PAIRED_SCORING in
- * ./rank.ts); the only cost is waiting for the current turn to finish.
+ * ./model.ts); the only cost is waiting for the current turn to finish.
  */
 import type { ServingModel } from './model.js';
 import type { TopK } from './topk.js';

@@ -33,3 +33,16 @@ export function indexIds(ids: readonly string[]): Map<string, number> {
 export class ModelLayoutError extends Error {
   override name = 'ModelLayoutError';
 }
+
+/**
+ * Latent-factor models score through the pairwise GEMM kernel, which rounds a row scored in a pair
+ * differently (in the last bits) from a lone row. Scoring an odd block with its last user repeated
+ * keeps every user on the pair path, so a user's scores never depend on how many other users
+ * share the call (a batch, or single requests coalesced together). The norm-ordered scan
+ * (./norm-order.ts) reproduces that pair path's arithmetic for the same models.
+ */
+export const PAIRED_SCORING: ReadonlySet<string> = new Set([
+  'IALSRecommender',
+  'TruncatedSVDRecommender',
+  'BPRFMRecommender',
+]);

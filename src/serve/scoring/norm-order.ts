@@ -11,10 +11,8 @@ import type { Recommender } from '../../algorithms/types.js';
 import { releaseShared, sharedF32, sharedF64, sharedI32, sharedU8, wasmRuntime } from '../../linalg/index.js';
 import { buildNormOrder, type NormOrder, scannable } from '../../linalg/norm-order.js';
 import { type RecsysKernels, recsysKernels } from '../../linalg/recsys-kernels.js';
+import { PAIRED_SCORING } from './model.js';
 import type { TopK } from './topk.js';
-
-/** Models whose full scoring runs the paired GEMM kernel that the pruned scan reproduces. */
-const PRUNABLE: ReadonlySet<string> = new Set(['IALSRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender']);
 
 /** One user's output list in the kernel heap. */
 interface OutputList {
@@ -113,7 +111,7 @@ export class NormOrderedItems {
   }
 
   private static build(recommender: Recommender): NormOrderedItems | null {
-    if (!PRUNABLE.has(recommender.className) || recommender.factorScoring === undefined) return null;
+    if (!PAIRED_SCORING.has(recommender.className) || recommender.factorScoring === undefined) return null;
     const rt = wasmRuntime();
     if (rt === null || rt.heap.readOnly) return null;
     const kernels = recsysKernels(rt.memory);

@@ -6,7 +6,7 @@
 import type { Recommender } from '../../algorithms/types.js';
 import type { CsrMatrix } from '../../linalg/csr.js';
 import { releaseShared, sharedF32, wasmRuntime } from '../../linalg/index.js';
-import { ModelLayoutError } from './model.js';
+import { ModelLayoutError, PAIRED_SCORING } from './model.js';
 import { NormOrderedItems } from './norm-order.js';
 import { selectTop, type TopK } from './topk.js';
 
@@ -42,14 +42,6 @@ function checkLayout(recommender: Recommender, seen: CsrMatrix): void {
     );
   }
 }
-
-/**
- * Latent-factor models score through the pairwise GEMM kernel, which rounds a row scored in a pair
- * differently (in the last bits) from a lone row. Scoring an odd block with its last user repeated
- * keeps every user on the pair path, so a user's scores never depend on how many other users
- * share the call (a batch, or single requests coalesced together).
- */
-const PAIRED_SCORING: ReadonlySet<string> = new Set(['IALSRecommender', 'TruncatedSVDRecommender', 'BPRFMRecommender']);
 
 /**
  * Top `limits[j]` items for each known user `users[j]`, with the user's training items removed.
