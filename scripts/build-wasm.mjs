@@ -12,11 +12,17 @@ mkdirSync(outDir, { recursive: true });
 
 const asc = join(root, 'node_modules/.bin/asc');
 const modules = existsSync(srcDir) ? readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')) : [];
+// Helpers the modules import (not compiled on their own): a change there rebuilds every module.
+const sharedDir = join(srcDir, 'shared');
+const sharedMtime = existsSync(sharedDir)
+  ? Math.max(0, ...readdirSync(sharedDir).map((f) => statSync(join(sharedDir, f)).mtimeMs))
+  : 0;
 for (const file of modules) {
   const input = join(srcDir, file);
   const output = join(outDir, file.replace(/\.ts$/, '.wasm'));
   // Skip up-to-date outputs so repeated test runs stay fast.
-  if (existsSync(output) && statSync(output).mtimeMs >= statSync(input).mtimeMs) continue;
+  const newest = Math.max(statSync(input).mtimeMs, sharedMtime);
+  if (existsSync(output) && statSync(output).mtimeMs >= newest) continue;
   execFileSync(
     asc,
     [

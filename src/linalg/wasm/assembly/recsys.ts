@@ -13,6 +13,8 @@
 // (a few entries above the diagonal of each 4-row strip are written too; callers ignore them).
 // This module has no data segment, so it can share the kernel heap with kernels.wasm.
 
+import { dot4, hsum as hsumF32, hsum4 } from './shared/f32x4';
+
 const COL_TILE: i32 = 128;
 
 // @ts-ignore: decorator
@@ -282,39 +284,14 @@ export function gemm_packed_f32(m: i32, n: i32, kp: i32, A: usize, lda: i32, P: 
 //
 // Each score is computed with the arithmetic of gemm_nt_f32's paired path (one float32x4
 // accumulator per item over t in order, lanes summed as (0+2)+(1+3)), and the last n mod 4 items
-// of the catalogue (which that kernel scores outside its tiles) with its dot4 form, so a score is
-// bit for bit the one a full scoring call would produce.
+// of the catalogue (which that kernel scores outside its tiles) with its dot4 form, both from
+// ./shared/f32x4, so a score is bit for bit the one a full scoring call would produce.
 
+/** dot4, kept out of line: the scan reaches it for at most three rows, and inlined copies crowd its loop. */
 // @ts-ignore: decorator
-@inline
-function laneSum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
-}
-
-/** [Σa, Σb, Σc, Σd] of four vectors, summed as gemm_nt_f32 sums them. */
-// @ts-ignore: decorator
-@inline
-function laneSum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
-}
-
-/** The two-accumulator dot product that gemm_nt_f32 uses for the items past the last tile of 4. */
-function dotTail(a: usize, b: usize, n: i32): f32 {
-  let s0 = f32x4.splat(0);
-  let s1 = f32x4.splat(0);
-  let t: i32 = 0;
-  for (; t + 8 <= n; t += 8) {
-    const o = <usize>t << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
-  }
-  if (t < n) {
-    const o = <usize>t << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-  }
-  return laneSum(f32x4.add(s0, s1));
+@noinline
+function tailDot(a: usize, b: usize, n: i32): f32 {
+  return dot4(a, b, n);
 }
 
 /**
@@ -351,13 +328,13 @@ function offerScore(s: f32, pos: i32, order: usize, mask: usize, k: i32, idx: us
 // @ts-ignore: decorator
 @inline
 function rowScore(u: usize, b: usize, kp: i32, tail: bool): f32 {
-  if (tail) return dotTail(u, b, kp);
+  if (tail) return tailDot(u, b, kp);
   let x = f32x4.splat(0);
   for (let t: i32 = 0; t < kp; t += 4) {
     const o = <usize>t << 2;
     x = f32x4.add(x, f32x4.mul(v128.load(u + o), v128.load(b + o)));
   }
-  return laneSum(x);
+  return hsumF32(x);
 }
 
 // @ts-ignore: decorator
@@ -370,7 +347,7 @@ function isTail(pos: i32, t0: i32, t1: i32, t2: i32): bool {
 @inline
 function offerLane(lane: f32, pos: i32, u: usize, F: usize, row: usize, kp: i32, t0: i32, t1: i32, t2: i32,
   order: usize, mask: usize, k: i32, idx: usize, vals: usize): void {
-  const v = isTail(pos, t0, t1, t2) ? dotTail(u, F + <usize>pos * row, kp) : lane;
+  const v = isTail(pos, t0, t1, t2) ? tailDot(u, F + <usize>pos * row, kp) : lane;
   offerScore(v, pos, order, mask, k, idx, vals);
 }
 
@@ -423,8 +400,8 @@ function scanOne(
       x6 = f32x4.add(x6, f32x4.mul(va, v128.load(b + 6 * row)));
       x7 = f32x4.add(x7, f32x4.mul(va, v128.load(b + 7 * row)));
     }
-    offerTile4(laneSum4(x0, x1, x2, x3), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
-    offerTile4(laneSum4(x4, x5, x6, x7), p + 4, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerTile4(hsum4(x0, x1, x2, x3), p, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
+    offerTile4(hsum4(x4, x5, x6, x7), p + 4, u, F, row, kp, t0, t1, t2, order, mask, k, idx, vals);
   }
   for (; p < n; p++) {
     if (unorm * load<f64>(bound + (<usize>p << 3)) < load<f64>(last)) return p;
