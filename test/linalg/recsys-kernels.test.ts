@@ -6,6 +6,7 @@ import {
   gemmPacked,
   packedPanelsLength,
   packPanels,
+  type RecsysKernels,
   recsysKernels,
   topkDotPruned,
 } from '../../src/linalg/recsys-kernels.js';
@@ -69,6 +70,35 @@ describe('packed-panel scoring kernels', () => {
   });
 });
 
+/** topk_dot_pruned_f32 over heap arrays: the user row `u` against every row of `items`. */
+function scan(
+  kern: RecsysKernels,
+  items: { rows: Float32Array; bound: Float64Array; order: Int32Array; tail: [number, number, number] },
+  u: Float32Array,
+  unorm: number,
+  kp: number,
+  mask: Uint8Array,
+  k: number,
+  idx: Int32Array,
+  vals: Float64Array,
+): number {
+  const { rows, bound, order, tail } = items;
+  return kern.topk_dot_pruned_f32(
+    u.byteOffset,
+    unorm,
+    kp,
+    rows.byteOffset,
+    bound.byteOffset,
+    order.byteOffset,
+    mask.byteOffset,
+    order.length,
+    ...tail,
+    k,
+    idx.byteOffset,
+    vals.byteOffset,
+  );
+}
+
 describe('topk_dot_pruned_f32', () => {
   /** Items with norms spread like a trained model's (a few large, many small), in descending norm order. */
   function orderedItems(rng: Rng, n: number, kp: number, ties: boolean, bigTail = false) {
@@ -129,20 +159,7 @@ describe('topk_dot_pruned_f32', () => {
         let sq = 0;
         for (let t = 0; t < kp; t++) sq += pair[t] * pair[t];
         const unorm = Math.sqrt(sq);
-        const scored = kern.topk_dot_pruned_f32(
-          pair.byteOffset,
-          unorm,
-          kp,
-          rows.byteOffset,
-          bound.byteOffset,
-          order.byteOffset,
-          mask.byteOffset,
-          n,
-          ...tail,
-          k,
-          idx.byteOffset,
-          vals.byteOffset,
-        );
+        const scored = scan(kern, { rows, bound, order, tail }, pair, unorm, kp, mask, k, idx, vals);
         // reference: both rows of a pair through gemm_nt_f32, then a full sort
         rt.exports.gemm_nt_f32(2, n, kp, pair.byteOffset, kp, F.byteOffset, kp, full.byteOffset, n);
         const ranked = Array.from({ length: n }, (_, i) => i)
@@ -190,20 +207,7 @@ describe('topk_dot_pruned_f32', () => {
     const u = heapRandom(rng, 4);
     const idx = sharedI32(5);
     const vals = sharedF64(5);
-    kern.topk_dot_pruned_f32(
-      u.byteOffset,
-      1,
-      4,
-      rows.byteOffset,
-      bound.byteOffset,
-      order.byteOffset,
-      mask.byteOffset,
-      6,
-      ...tail,
-      5,
-      idx.byteOffset,
-      vals.byteOffset,
-    );
+    scan(kern, { rows, bound, order, tail }, u, 1, 4, mask, 5, idx, vals);
     expect(Array.from(vals.subarray(2))).toEqual([-Infinity, -Infinity, -Infinity]);
     expect(new Set(idx.subarray(0, 2))).toEqual(new Set([order[1], order[4]]));
     for (const a of [F, rows, bound, order, mask, u, idx, vals]) releaseShared(a);
