@@ -1,5 +1,5 @@
 /**
- * Known-user ranking cost, per user, on the serving benchmark's models: full scoring (GEMM over
+ * Known-user ranking cost, per user, on the serving benchmark's models: full scoring (`rankFully`, GEMM over
  * blocks of distinct users, mask, top-k: the path before the norm-ordered scan, as a batch or a
  * group of coalesced requests took it) against today's ranking path (the scan, or full scoring
  * for limits whose scans score too much of the catalogue), in CPU microseconds, with the share of
@@ -25,8 +25,7 @@ import { type CsrMatrix, csrFromCoo } from '../../src/linalg/csr.js';
 import { closePools } from '../../src/linalg/pool.js';
 import { Rng } from '../../src/linalg/random.js';
 import { NormOrderedItems } from '../../src/serve/scoring/norm-order.js';
-import { RankScratch, rankKnownUsers } from '../../src/serve/scoring/rank.js';
-import { selectTop } from '../../src/serve/scoring/topk.js';
+import { RankScratch, rankFully, rankKnownUsers } from '../../src/serve/scoring/rank.js';
 import { prepareModel } from './prepare.js';
 
 const { values: args } = parseArgs({
@@ -39,21 +38,6 @@ const { values: args } = parseArgs({
     eval: { type: 'boolean', default: false },
   },
 });
-
-/** The ranking path without the scan: users scored in blocks of 256, training items masked, top-k. */
-function fullRank(rec: Recommender, seen: CsrMatrix, users: Int32Array, limit: number, scratch: RankScratch) {
-  const n = rec.nItems;
-  for (let b = 0; b < users.length; b += 256) {
-    const ids = users.subarray(b, Math.min(users.length, b + 256));
-    const block = scratch.scoreBlock(ids.length * n);
-    rec.scoreUsers(ids, block);
-    ids.forEach((u, r) => {
-      for (let p = seen.indptr[u]; p < seen.indptr[u + 1]; p++)
-        block[r * n + seen.indices[p]] = Number.NEGATIVE_INFINITY;
-      selectTop(block, limit, r * n, n);
-    });
-  }
-}
 
 /** Seconds of wall and CPU time of one evaluation, and whether the scan ranked it. */
 async function timeEvaluation(rec: Recommender, seen: CsrMatrix): Promise<string[]> {
@@ -130,13 +114,13 @@ for (const name of args.models.split(',')) {
   const ordered = NormOrderedItems.of(rec);
   if (ordered === null) throw new Error(`${name}: the norm-ordered scan does not apply`);
   // warm both paths once
-  fullRank(rec, payload.seen, users, limit, scratch);
+  rankFully(rec, payload.seen, users, limits, scratch);
   rankKnownUsers(rec, payload.seen, users, limits, scratch);
   const full: number[] = [];
   const scan: number[] = [];
   const before = { scanned: ordered.scanned, scans: ordered.scans };
   for (let r = 0; r < Number(args.rounds); r++) {
-    full.push(cpuMicros(() => fullRank(rec, payload.seen, users, limit, scratch)) / users.length);
+    full.push(cpuMicros(() => rankFully(rec, payload.seen, users, limits, scratch)) / users.length);
     scan.push(cpuMicros(() => rankKnownUsers(rec, payload.seen, users, limits, scratch)) / users.length);
   }
   const scans = ordered.scans - before.scans;

@@ -82,7 +82,7 @@ export function rankKnownUsers(
 }
 
 /** Full scoring: every item scored for each user (in blocks), training items masked, top-k. */
-function rankFully(
+export function rankFully(
   recommender: Recommender,
   seen: CsrMatrix,
   users: Int32Array,
