@@ -49,9 +49,11 @@ export function methodsForPathFactory(opts: { metrics: boolean; docs: boolean; c
 const noValidation = () => (data: unknown) => ({ value: data });
 
 /**
- * Our compilers from the start: without a factory Fastify loads its default ones (ajv and
- * fast-json-stringify, about 90 modules) when the instance is created, before the port opens.
- * Fastify types the factories for ajv; at run time each only has to return a compiler.
+ * The instance's compilers: no validator (the routes validate with zod), and serializers compiled
+ * from the documented response schemas. Given as the factory, not set after creation: without a
+ * factory Fastify loads its default ones (ajv and fast-json-stringify, about 90 modules) when the
+ * instance is created, before the port opens. Fastify types the factories for ajv; at run time
+ * each only has to return a compiler.
  */
 const compilersFactory = {
   buildValidator: () => noValidation,
@@ -79,11 +81,6 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       sendNotFound(reply);
     },
   });
-  // Validation is done by the routes themselves (with zod); responses are serialised by
-  // functions compiled from the documented response schemas.
-  app.setValidatorCompiler(noValidation);
-  app.setSerializerCompiler(responseSerializerCompiler);
-
   const consoleAssets = ctx.settings.console ? await loadConsole(ctx.settings.consoleDir) : null;
   const consoleOn = consoleAssets !== null;
   const verifier = new ApiKeyVerifier(ctx.settings.apiKeys, ctx.settings.insecureNoAuth);
